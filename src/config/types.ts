@@ -1,0 +1,76 @@
+// The effective configuration, after loading and validation. Every layer reads these types; only the
+// config loader builds them (from conf/vsftpd.conf) and the quick start (from built-in demo values).
+
+export type Authority = 'R' | 'W' | 'RW';
+
+export type LogLevel = 'debug' | 'info' | 'error';
+
+export type RotateUnit = 'S' | 'M' | 'H' | 'D';
+
+/** One `[COS_ACCOUNT_n]` section: one FTP user bound to one bucket (and optional key prefix). */
+export interface AccountConfig {
+  /** Section name, e.g. `COS_ACCOUNT_0`; used in messages and logs. */
+  section: string;
+  secretId: string;
+  secretKey: string;
+  /** `<name>-<appid>`, e.g. `examplebucket-1250000000`. */
+  bucket: string;
+  /** e.g. `ap-guangzhou`; may be empty when `endpoint` is set. */
+  region: string;
+  /**
+   * `cos_endpoint` as written. A plain host (`cos.ap-x.example.com`) keeps the original meaning: requests go to
+   * `{Bucket}.` + endpoint. A URL with a scheme (`http://127.0.0.1:9000`) means: connect to that address, and
+   * keep the virtual-hosted bucket name in `Host` (the SDK's `Ip` option).
+   */
+  endpoint?: string;
+  protocol: 'http' | 'https';
+  /** The user's FTP home, a name only in this port (it need not exist on disk); unique across accounts. */
+  homeDir: string;
+  /** Optional key prefix inside the bucket, normalised to `''` or `a/b/` (no leading slash, trailing slash). */
+  prefix: string;
+  userName: string;
+  password: string;
+  authority: Authority;
+  deleteEnable: boolean;
+}
+
+export interface NetworkConfig {
+  /** Address announced in PASV replies; undefined = the control connection's local address. */
+  masqueradeAddress?: string;
+  /** Address the control port binds to. */
+  listenAddress: string;
+  listenPort: number;
+  passivePortMin: number;
+  passivePortMax: number;
+}
+
+export interface TransferConfig {
+  /** Largest single upload, bytes. */
+  singleFileMaxSize: number;
+  /** Multipart part size, bytes (already resolved from `default`). */
+  minPartSize: number;
+  /** Concurrent part uploads across the server (already resolved from `default`). */
+  uploadThreadNum: number;
+}
+
+export interface LogConfig {
+  level: LogLevel;
+  /** Absolute path of the log folder. */
+  dir: string;
+  rotateEnabled: boolean;
+  rotateWhen: RotateUnit;
+  backupCount: number;
+}
+
+export interface ServerConfig {
+  accounts: AccountConfig[];
+  network: NetworkConfig;
+  transfer: TransferConfig;
+  /** 0 = unlimited. */
+  maxConnectionNum: number;
+  maxListFile: number;
+  log: LogConfig;
+  configCheckEnable: boolean;
+  /** Where the configuration came from (a path, or `quick-start`). */
+  source: string;
+}

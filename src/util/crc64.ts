@@ -1,0 +1,101 @@
+// CRC-64/XZ (COS calls it crc64ecma): reflected polynomial 0xC96C5795D7870F42, init and final XOR all ones.
+// Computed on two 32-bit halves with slicing-by-8 tables, because BigInt arithmetic per byte is far too slow
+// for multi-gigabyte transfers.
+
+const POLY_HI = 0xc96c5795;
+const POLY_LO = 0xd7870f42;
+
+function buildTables(): { hi: Uint32Array[]; lo: Uint32Array[] } {
+  const hi: Uint32Array[] = [];
+  const lo: Uint32Array[] = [];
+  for (let t = 0; t < 8; t++) {
+    hi.push(new Uint32Array(256));
+    lo.push(new Uint32Array(256));
+  }
+  for (let n = 0; n < 256; n++) {
+    let h = 0;
+    let l = n;
+    for (let k = 0; k < 8; k++) {
+      const carry = l & 1;
+      l = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
+      h = h >>> 1;
+      if (carry) {
+        h = (h ^ POLY_HI) >>> 0;
+        l = (l ^ POLY_LO) >>> 0;
+      }
+    }
+    hi[0][n] = h;
+    lo[0][n] = l;
+  }
+  for (let n = 0; n < 256; n++) {
+    let h = hi[0][n];
+    let l = lo[0][n];
+    for (let t = 1; t < 8; t++) {
+      // crc = table[crc & 0xff] ^ (crc >>> 8)
+      const idx = l & 0xff;
+      const nl = ((l >>> 8) | ((h & 0xff) << 24)) >>> 0;
+      const nh = h >>> 8;
+      h = (hi[0][idx] ^ nh) >>> 0;
+      l = (lo[0][idx] ^ nl) >>> 0;
+      hi[t][n] = h;
+      lo[t][n] = l;
+    }
+  }
+  return { hi, lo };
+}
+
+const { hi: TH, lo: TL } = buildTables();
+const [H0, H1, H2, H3, H4, H5, H6, H7] = TH;
+const [L0, L1, L2, L3, L4, L5, L6, L7] = TL;
+
+/** Incremental CRC-64/XZ. `update` as often as needed, then `digest()` gives the unsigned decimal string COS sends. */
+export class Crc64 {
+  // Internal register, not yet final-XORed (starts at all ones).
+  private hi = 0xffffffff;
+  private lo = 0xffffffff;
+
+  update(buf: Uint8Array): this {
+    let h = this.hi;
+    let l = this.lo;
+    let i = 0;
+    const n = buf.length;
+    const end8 = n - (n % 8);
+    while (i < end8) {
+      const a = (l ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24))) >>> 0;
+      const b = (h ^ (buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24))) >>> 0;
+      h =
+        H7[a & 0xff] ^ H6[(a >>> 8) & 0xff] ^ H5[(a >>> 16) & 0xff] ^ H4[a >>> 24] ^
+        H3[b & 0xff] ^ H2[(b >>> 8) & 0xff] ^ H1[(b >>> 16) & 0xff] ^ H0[b >>> 24];
+      l =
+        L7[a & 0xff] ^ L6[(a >>> 8) & 0xff] ^ L5[(a >>> 16) & 0xff] ^ L4[a >>> 24] ^
+        L3[b & 0xff] ^ L2[(b >>> 8) & 0xff] ^ L1[(b >>> 16) & 0xff] ^ L0[b >>> 24];
+      i += 8;
+    }
+    while (i < n) {
+      const idx = (l ^ buf[i]) & 0xff;
+      const nl = (l >>> 8) | ((h & 0xff) << 24);
+      const nh = h >>> 8;
+      h = H0[idx] ^ nh;
+      l = L0[idx] ^ nl;
+      i++;
+    }
+    this.hi = h >>> 0;
+    this.lo = l >>> 0;
+    return this;
+  }
+
+  /** The CRC as an unsigned 64-bit BigInt. */
+  value(): bigint {
+    return (BigInt((this.hi ^ 0xffffffff) >>> 0) << 32n) | BigInt((this.lo ^ 0xffffffff) >>> 0);
+  }
+
+  /** The CRC as COS writes it in `x-cos-hash-crc64ecma`: unsigned decimal. */
+  digest(): string {
+    return this.value().toString(10);
+  }
+}
+
+/** CRC-64/XZ of one buffer, as an unsigned decimal string. */
+export function crc64(buf: Uint8Array): string {
+  return new Crc64().update(buf).digest();
+}
