@@ -19,4 +19,9 @@ export interface GatewayContext {
   uploadSlots: Semaphore;
   /** Live figures for the status line. */
   stats: { sessions: number; transfers: number };
+  /**
+   * True once shutdown has begun: no new connections are accepted and running transfers are being drained.
+   * Layers may refuse to start new transfers (421) while it is set.
+   */
+  draining: boolean;
 }

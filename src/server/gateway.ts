@@ -1,8 +1,11 @@
 // Hosts the FTP control and data channels (ftp-srv) over the configured accounts.
 // Owner: foundation (lifecycle, limits, logging). Hooks owned by other layers are called from here.
+import type { Server } from 'node:net';
 import FtpSrv from 'ftp-srv';
+import type { FtpConnection, FtpServerOptions } from 'ftp-srv';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/types';
+import { scrubbingLogger } from '../log/scrub';
 import { createCosClient } from '../store/cos-client';
 import { Semaphore } from '../util/semaphore';
 import type { GatewayContext } from './context';
@@ -10,6 +13,12 @@ import { createLoginHandler } from './login';
 import { installProtocolFixes } from './protocol-fixes';
 import { installListingCommands } from '../filesystem/commands';
 import { installTransferCommands } from '../transfer/commands';
+import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
+
+/** Idle control-connection timeout, like vsftpd's idle_session_timeout (the transfer layer keeps transfers alive). */
+export const IDLE_TIMEOUT_MS = 300_000;
+/** How long close() lets running transfers finish by default. */
+export const DEFAULT_GRACE_MS = 30_000;
 
 export interface Gateway {
   context: GatewayContext;
@@ -19,10 +28,23 @@ export interface Gateway {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startGateway(config: ServerConfig, logger: Logger): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Idle timeout of a control connection in ms (0 = none). */
+  idleTimeoutMs?: number;
+}
+
+/** ftp-srv's options as it really accepts them (its typings say `pasv_url` is a string only). */
+type FtpSrvOptions = Omit<FtpServerOptions, 'pasv_url' | 'log'> & {
+  pasv_url: (clientIp: string) => string | Promise<string>;
+  log: unknown;
+};
+
+export async function startGateway(config: ServerConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   installProtocolFixes();
   installListingCommands();
   installTransferCommands();
+  // After the other layers' registry changes, so it wraps whichever PASV handler is in place.
+  installPassiveAddressTracking();
 
   const context: GatewayContext = {
     config,
@@ -30,24 +52,28 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
     accounts: config.accounts.map((account) => ({ account, cos: createCosClient(account) })),
     uploadSlots: new Semaphore(config.transfer.uploadThreadNum),
     stats: { sessions: 0, transfers: 0 },
+    draining: false,
   };
 
   const { network } = config;
+  const host = network.listenAddress.includes(':') ? `[${network.listenAddress}]` : network.listenAddress;
   const listeners = {
     SIGTERM: process.listeners('SIGTERM'),
     SIGINT: process.listeners('SIGINT'),
     SIGQUIT: process.listeners('SIGQUIT'),
   };
-  const ftp = new FtpSrv({
-    url: `ftp://${network.listenAddress}:${network.listenPort}`,
+  const ftpOptions: FtpSrvOptions = {
+    url: `ftp://${host}:${network.listenPort}`,
     pasv_min: network.passivePortMin,
     pasv_max: network.passivePortMax,
     // A function so that PASV announces the control connection's local address unless masquerading.
-    pasv_url: network.masqueradeAddress as string,
+    pasv_url: passiveAddressResolver(network.masqueradeAddress),
     greeting: 'Welcome to COS FTP Service',
     anonymous: false,
-    log: logger.child({ component: 'ftp-srv' }),
-  });
+    timeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+    log: scrubbingLogger(logger.child({ component: 'ftp-srv' })),
+  };
+  const ftp = new FtpSrv(ftpOptions as unknown as FtpServerOptions);
   // ftp-srv installs handlers that exit the process at once; the daemon drains transfers itself.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) {
     for (const l of process.listeners(signal)) {
@@ -55,16 +81,57 @@ export async function startGateway(config: ServerConfig, logger: Logger): Promis
     }
   }
 
+  const sessionLog = logger.child({ component: 'session' });
+  const accepted = new WeakSet<FtpConnection>();
+  // 'connect' is emitted by ftp-srv 4.6.3 but missing from its typings.
+  (ftp as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnection }) => {
+    const socket = (connection as unknown as { commandSocket: import('node:net').Socket }).commandSocket;
+    const cap = config.maxConnectionNum;
+    if (context.draining || (cap > 0 && context.stats.sessions >= cap)) {
+      // Written directly: the socket is still paused and ftp-srv's 220 is about to follow; end() makes it unwritable.
+      socket.end(context.draining ? '421 Server is shutting down.\r\n' : '421 Too many connections, try again later.\r\n');
+      sessionLog.warn({ ip: connection.ip, sessions: context.stats.sessions, cap }, 'connection refused');
+      return;
+    }
+    accepted.add(connection);
+    context.stats.sessions++;
+    sessionLog.debug({ id: connection.id, ip: connection.ip, sessions: context.stats.sessions }, 'connected');
+  });
+  ftp.on('disconnect', ({ connection }: { connection: FtpConnection }) => {
+    if (!accepted.has(connection)) return;
+    accepted.delete(connection);
+    context.stats.sessions--;
+    sessionLog.debug({ id: connection.id, sessions: context.stats.sessions }, 'disconnected');
+  });
+
   ftp.on('login', createLoginHandler(context));
   await ftp.listen();
-  const address = (ftp as unknown as { server: import('net').Server }).server.address();
+  const server = (ftp as unknown as { server: Server }).server;
+  const address = server.address();
   const port = typeof address === 'object' && address ? address.port : network.listenPort;
 
-  return {
-    context,
-    port,
-    async close() {
+  let closing: Promise<void> | undefined;
+  const close = (graceMs: number = DEFAULT_GRACE_MS): Promise<void> => {
+    closing ??= (async () => {
+      context.draining = true;
+      // Stop listening at once (existing sessions stay); ftp-srv's close() below waits for them to be gone.
+      if (server.listening) server.close();
+      await waitForTransfers(context, graceMs);
+      if (context.stats.transfers > 0) {
+        logger.warn({ transfers: context.stats.transfers, graceMs }, 'grace period over; aborting running transfers');
+      }
       await ftp.close();
-    },
+    })();
+    return closing;
   };
+
+  return { context, port, close };
+}
+
+/** Resolves when no transfer runs any more, or after graceMs. */
+async function waitForTransfers(context: GatewayContext, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (context.stats.transfers > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now()))));
+  }
 }

@@ -1,0 +1,71 @@
+// Which address PASV announces. ftp-srv calls a function `pasv_url(clientIp)` without the connection, so the
+// PASV handler is wrapped to remember each client's control-connection local address just before it runs.
+import { lookup } from 'node:dns/promises';
+import type { Socket } from 'node:net';
+
+interface RegistryEntry {
+  handler: (this: PasvConnection, args: unknown) => unknown;
+  [key: string]: unknown;
+}
+
+interface PasvConnection {
+  ip?: string;
+  commandSocket?: Socket;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry>;
+const WRAPPED = Symbol.for('cos-ftp-server.pasv-local-address');
+
+/** Last control-connection local address seen per client address (multi-homed servers: PASV answers per route). */
+const localAddressByClient = new Map<string, string>();
+const MAX_REMEMBERED = 10_000;
+
+/** `::ffff:1.2.3.4` -> `1.2.3.4`; other addresses unchanged. */
+export function plainIpv4(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1] : address;
+}
+
+/** Wraps the registry's PASV handler (whoever installed it) once, so the local address is known when it runs. */
+export function installPassiveAddressTracking(): void {
+  const entry = registry.PASV;
+  if (!entry || (entry.handler as unknown as Record<symbol, boolean>)[WRAPPED]) return;
+  const original = entry.handler;
+  const wrapped = function (this: PasvConnection, args: unknown): unknown {
+    const client = this.ip;
+    const local = plainIpv4(this.commandSocket?.localAddress);
+    if (client && local) {
+      if (localAddressByClient.size >= MAX_REMEMBERED) localAddressByClient.clear();
+      localAddressByClient.set(client, local);
+    }
+    return original.call(this, args);
+  };
+  (wrapped as unknown as Record<symbol, boolean>)[WRAPPED] = true;
+  entry.handler = wrapped;
+}
+
+/** The `pasv_url` option for ftp-srv: the masquerade address when set, else the control connection's address. */
+export function passiveAddressResolver(
+  masqueradeAddress: string | undefined,
+): (clientIp: string) => string | Promise<string> {
+  return (clientIp: string) => {
+    if (masqueradeAddress) {
+      if (isIpv4(masqueradeAddress)) return masqueradeAddress;
+      // A host name (the original accepts one): resolved on every PASV so a dynamic DNS name stays right.
+      return lookup(masqueradeAddress, { family: 4 }).then((r) => r.address);
+    }
+    const local = localAddressByClient.get(clientIp);
+    if (!local || !isIpv4(local)) {
+      const err = new Error('PASV needs an IPv4 control connection; use EPSV') as Error & { code: number };
+      err.code = 425;
+      throw err;
+    }
+    return local;
+  };
+}
+
+function isIpv4(address: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
+}
