@@ -1,0 +1,96 @@
+// Fault injection and per-operation request counters, for the gateway's reliability tests.
+
+export const COS_OPERATIONS = [
+  'PutObject',
+  'GetObject',
+  'HeadObject',
+  'DeleteObject',
+  'GetBucket',
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'ListParts',
+  'ListMultipartUploads',
+  'PutObjectCopy',
+  'UploadPartCopy',
+  'DeleteMultipleObjects',
+] as const;
+
+export type CosOperation = (typeof COS_OPERATIONS)[number];
+
+/** Operations beyond the COS contract that S3 tools also use. */
+export type ExtraOperation = 'HeadBucket' | 'PutBucket' | 'ListBuckets' | 'GetBucketLocation' | 'DeleteBucket';
+export type StoreOperation = CosOperation | ExtraOperation;
+
+export type FaultAction =
+  | { status: number; code?: string; message?: string }
+  | { stallMs: number }
+  /** Upload operations: drop the connection after receiving N body bytes; others: after sending N. */
+  | { cutAfterBytes: number }
+  /** Upload operations: read the body at this rate; others: send it at this rate. */
+  | { throttleBytesPerSec: number };
+
+export interface FaultSpec {
+  op: StoreOperation | '*';
+  /** Exact key, or a pattern the key must match. */
+  key?: string | RegExp;
+  /** How many matching requests it applies to; default 1; Infinity for all. */
+  count?: number;
+  action: FaultAction;
+}
+
+interface ActiveFault {
+  spec: FaultSpec;
+  left: number;
+}
+
+export class FaultRegistry {
+  private faults: ActiveFault[] = [];
+
+  add(spec: FaultSpec): void {
+    this.faults.push({ spec, left: spec.count ?? 1 });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** Number of faults still armed. */
+  get pending(): number {
+    return this.faults.length;
+  }
+
+  /** Consumes and returns the faults that apply to this request, in the order added. */
+  take(op: StoreOperation, key: string): FaultAction[] {
+    const actions: FaultAction[] = [];
+    for (const fault of this.faults) {
+      const { spec } = fault;
+      if (spec.op !== '*' && spec.op !== op) continue;
+      if (spec.key !== undefined) {
+        if (typeof spec.key !== 'string') spec.key.lastIndex = 0;
+        if (typeof spec.key === 'string' ? spec.key !== key : !spec.key.test(key)) continue;
+      }
+      actions.push(spec.action);
+      fault.left -= 1;
+    }
+    this.faults = this.faults.filter((f) => f.left > 0);
+    return actions;
+  }
+}
+
+export class RequestCounters {
+  private counts: Record<string, number> = {};
+
+  count(op: string): void {
+    this.counts[op] = (this.counts[op] ?? 0) + 1;
+  }
+
+  snapshot(): Record<string, number> {
+    return { ...this.counts };
+  }
+
+  reset(): void {
+    this.counts = {};
+  }
+}
