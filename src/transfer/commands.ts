@@ -1,4 +1,329 @@
-// Owner: transfer layer. STOR/APPE/STOU/RETR handlers replacing ftp-srv's.
+// Owner: transfer layer. STOR/APPE/STOU/RETR/ABOR handlers replacing ftp-srv's (see ftp-srv-notes.md): the right
+// reply codes (426 aborted, 451 storage failure, 552 too large, 554 bad offset), a data connection that closes early
+// counts as an abort, the control connection stays readable during a transfer (ABOR, QUIT), its idle timeout is
+// suspended meanwhile, and the REST offset is cleared on every path.
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { TransferError, aborted, replyCodeOf, replyMessageOf } from './errors';
+import {
+  ActiveTransfer,
+  type CommandArgs,
+  type TransferConnection,
+  activeTransfer,
+} from './session';
+import { type Direction, TransferRecord, targetOf } from './transfer-record';
+import { CosUploadStream } from './upload-stream';
+
+interface RegistryEntry {
+  directive: string;
+  handler: (this: TransferConnection, args: CommandArgs) => Promise<unknown>;
+  syntax: string;
+  description: string;
+  flags?: { feat?: string; no_auth?: boolean };
+}
+
+type StoreMode = 'STOR' | 'APPE' | 'STOU';
+
 export function installTransferCommands(): void {
-  // to be implemented
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry>;
+  registry.STOR = {
+    directive: 'STOR',
+    handler(args) {
+      return store(this, args, 'STOR');
+    },
+    syntax: '{{cmd}} <path>',
+    description: 'Store data as a file at the server site',
+  };
+  registry.APPE = {
+    directive: 'APPE',
+    handler(args) {
+      return store(this, args, 'APPE');
+    },
+    syntax: '{{cmd}} <path>',
+    description: 'Append to a file',
+  };
+  registry.STOU = {
+    directive: 'STOU',
+    handler(args) {
+      return store(this, args, 'STOU');
+    },
+    syntax: '{{cmd}}',
+    description: 'Store file uniquely',
+  };
+  registry.RETR = {
+    directive: 'RETR',
+    handler(args) {
+      return retrieve(this, args);
+    },
+    syntax: '{{cmd}} <path>',
+    description: 'Retrieve a copy of the file',
+  };
+  registry.ABOR = {
+    directive: 'ABOR',
+    handler() {
+      return abort(this);
+    },
+    syntax: '{{cmd}}',
+    description: 'Abort an active file transfer',
+  };
+}
+
+/** Takes the REST offset and clears it at once, so that no path (failures included) leaves it for the next command. */
+function takeRestOffset(connection: TransferConnection): number {
+  const offset = connection.restByteCount ?? 0;
+  connection.restByteCount = 0;
+  return offset;
+}
+
+async function waitForData(connection: TransferConnection, args: CommandArgs): Promise<Socket | undefined> {
+  try {
+    return await connection.connector.waitForConnection();
+  } catch (err) {
+    args.log.warn({ err: replyMessageOf(err) }, 'no data connection');
+    await connection.reply(425, 'No data connection established; use PASV/EPSV or PORT/EPRT first.');
+    return undefined;
+  }
+}
+
+function unwrap<T>(response: T | { stream: T; clientPath?: string }, fallback: string): { stream: T; clientPath: string } {
+  if (response && typeof response === 'object' && 'stream' in response && (response as { stream?: T }).stream) {
+    const r = response as { stream: T; clientPath?: string };
+    return { stream: r.stream, clientPath: r.clientPath ?? fallback };
+  }
+  return { stream: response as T, clientPath: fallback };
+}
+
+/** Resolves once a stream has closed (immediately when it already has). */
+function closed(stream: Readable | Writable): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => stream.once('close', () => resolve()));
+}
+
+async function uniqueName(connection: TransferConnection, name: string | null): Promise<string | null> {
+  const fs = connection.fs;
+  if (!fs?.get || !fs.getUniqueName) return name;
+  try {
+    await fs.get(name);
+  } catch {
+    return name; // free: use it as it is
+  }
+  try {
+    return await fs.getUniqueName(name);
+  } catch {
+    return name;
+  }
+}
+
+async function store(connection: TransferConnection, args: CommandArgs, mode: StoreMode): Promise<void> {
+  const start = takeRestOffset(connection);
+  const fs = connection.fs;
+  if (!fs) return void (await connection.reply(550, 'File system not instantiated'));
+  if (!fs.write) return void (await connection.reply(402, 'Not supported by file system'));
+  let name = args.command.arg;
+  if (mode === 'STOU') name = await uniqueName(connection, name);
+  const socket = await waitForData(connection, args);
+  if (!socket) return;
+
+  const transfer = new ActiveTransfer(connection);
+  let record: TransferRecord | undefined;
+  let stream: Writable | undefined;
+  try {
+    let clientPath = name ?? '';
+    try {
+      ({ stream, clientPath } = unwrap(await fs.write(name, { append: mode === 'APPE', start: start || undefined }), clientPath));
+      record = startRecord('upload', mode, clientPath, stream, args);
+      if (stream instanceof CosUploadStream) await stream.prepare();
+      if (transfer.abortReason) throw transfer.abortReason;
+    } catch (err) {
+      if (stream && !stream.destroyed) stream.destroy(err instanceof Error ? err : new Error(String(err)));
+      if (stream) await closed(stream);
+      const code = replyCodeOf(err, 550);
+      args.log.warn({ err: replyMessageOf(err), code }, `${mode} refused`);
+      record?.end({ code, bytes: 0, error: replyMessageOf(err) });
+      await connection.reply(code, replyMessageOf(err));
+      return;
+    }
+    await connection.reply(150, mode === 'STOU' ? `FILE: ${clientPath}` : 'Opening data connection.');
+    const failure = await pumpUpload(socket, stream, transfer);
+    const bytes = stream instanceof CosUploadStream ? stream.bytesReceived : 0;
+    if (!failure) {
+      record?.end({ code: 226, bytes });
+      await connection.reply(226, `Transfer complete: ${clientPath}`);
+    } else {
+      const code = replyCodeOf(failure, 451);
+      record?.end({ code, bytes, error: replyMessageOf(failure) });
+      await connection.reply(code, replyMessageOf(failure));
+    }
+  } finally {
+    connection.connector.end();
+    transfer.end();
+  }
+}
+
+/** Feeds the data connection into the upload; resolves with the failure, or undefined once the object is committed. */
+function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    let dataEnded = false;
+    let settled = false;
+    let failure: Error | undefined;
+    const settle = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      socket.off('data', onData);
+      stream.off('drain', onDrain);
+      resolve(err);
+    };
+    const abortWith = (reason: Error): void => {
+      failure ??= reason;
+      if (!stream.destroyed) stream.destroy(reason);
+      else if (stream.closed) settle(failure);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (stream.destroyed || stream.writableEnded) return;
+      if (!stream.write(chunk)) socket.pause();
+    };
+    const onDrain = (): void => {
+      socket.resume();
+    };
+    stream.on('error', (err) => {
+      failure ??= err;
+    });
+    stream.once('finish', () => settle());
+    // 'close' without 'finish': failed or aborted; the upload has cleaned up (multipart aborted) by now.
+    stream.once('close', () => settle(failure ?? aborted()));
+    socket.on('data', onData);
+    stream.on('drain', onDrain);
+    socket.once('end', () => {
+      dataEnded = true;
+      if (!stream.destroyed) stream.end();
+    });
+    socket.on('error', () => abortWith(aborted('Data connection lost; transfer aborted.')));
+    socket.once('close', () => {
+      if (!dataEnded) abortWith(aborted('Data connection lost; transfer aborted.'));
+    });
+    transfer.onAbort((reason) => abortWith(reason));
+    socket.resume();
+  });
+}
+
+async function retrieve(connection: TransferConnection, args: CommandArgs): Promise<void> {
+  const start = takeRestOffset(connection);
+  const fs = connection.fs;
+  if (!fs) return void (await connection.reply(550, 'File system not instantiated'));
+  if (!fs.read) return void (await connection.reply(402, 'Not supported by file system'));
+  const name = args.command.arg;
+  const socket = await waitForData(connection, args);
+  if (!socket) return;
+
+  const transfer = new ActiveTransfer(connection);
+  let record: TransferRecord | undefined;
+  try {
+    let stream: Readable;
+    let clientPath = name ?? '';
+    try {
+      ({ stream, clientPath } = unwrap(await fs.read(name, { start: start || undefined }), clientPath));
+      record = startRecord('download', 'RETR', clientPath, stream, args);
+      if (transfer.abortReason) {
+        stream.destroy(transfer.abortReason);
+        throw transfer.abortReason;
+      }
+    } catch (err) {
+      const code = replyCodeOf(err, 550);
+      args.log.warn({ err: replyMessageOf(err), code }, 'RETR refused');
+      record?.end({ code, bytes: 0, error: replyMessageOf(err) });
+      await connection.reply(code, replyMessageOf(err));
+      return;
+    }
+    await connection.reply(150, 'Opening data connection.');
+    const { failure, bytes } = await pumpDownload(stream, socket, transfer);
+    if (!failure) {
+      record?.end({ code: 226, bytes });
+      await connection.reply(226, `Transfer complete: ${clientPath}`);
+    } else {
+      const code = replyCodeOf(failure, 451);
+      record?.end({ code, bytes, error: replyMessageOf(failure) });
+      await connection.reply(code, replyMessageOf(failure));
+    }
+  } finally {
+    connection.connector.end();
+    transfer.end();
+  }
+}
+
+/** Sends the object to the client at the client's pace; any early end on either side frees the COS request. */
+function pumpDownload(
+  stream: Readable,
+  socket: Socket,
+  transfer: ActiveTransfer,
+): Promise<{ failure?: Error; bytes: number }> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    let sourceEnded = false;
+    let settled = false;
+    const settle = (failure?: Error): void => {
+      if (settled) return;
+      settled = true;
+      stream.off('data', onData);
+      socket.off('drain', onDrain);
+      if (failure) {
+        // Destroying the source with an error makes the SDK abort the GetObject at once.
+        if (!stream.destroyed) stream.destroy(failure instanceof TransferError ? failure : new Error(failure.message));
+        socket.destroy();
+      }
+      resolve({ failure, bytes });
+    };
+    const onData = (chunk: Buffer): void => {
+      bytes += chunk.length;
+      if (!socket.write(chunk)) stream.pause();
+    };
+    const onDrain = (): void => {
+      if (!settled) stream.resume();
+    };
+    const lost = (): void => settle(aborted('Data connection closed by the client; transfer aborted.'));
+    stream.on('data', onData);
+    socket.on('drain', onDrain);
+    stream.once('end', () => {
+      sourceEnded = true;
+      socket.end(() => settle());
+    });
+    stream.on('error', (err: Error) => settle(err));
+    stream.once('close', () => {
+      if (!sourceEnded) settle(aborted('Transfer aborted.'));
+    });
+    // Read (and drop) what the client sends, so that its closing the connection is noticed at once.
+    socket.on('data', () => undefined);
+    socket.once('end', () => {
+      if (!sourceEnded) lost();
+    });
+    socket.on('error', lost);
+    socket.once('close', () => {
+      if (!settled) lost();
+    });
+    transfer.onAbort((reason) => settle(reason));
+    socket.resume();
+  });
+}
+
+/** ABOR: a running transfer is aborted (it answers 426), then ABOR itself answers 226. */
+async function abort(connection: TransferConnection): Promise<void> {
+  const transfer = activeTransfer(connection);
+  if (transfer) {
+    transfer.abort(aborted('Transfer aborted by the client.'));
+    await transfer.settled;
+    await connection.reply(226, 'ABOR successful; transfer aborted.');
+    return;
+  }
+  connection.connector.end();
+  await connection.reply(226, 'No transfer in progress.');
+}
+
+function startRecord(
+  direction: Direction,
+  command: string,
+  clientPath: string,
+  stream: unknown,
+  args: CommandArgs,
+): TransferRecord {
+  return new TransferRecord(direction, command, clientPath, targetOf(stream), args.log);
 }
