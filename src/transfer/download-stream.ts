@@ -25,7 +25,7 @@ export class CosDownloadStream extends Transform {
   private expectedCrc: string | undefined;
   private crc: Crc64 | undefined;
 
-  constructor() {
+  constructor(private readonly wholeObject: boolean) {
     super({ highWaterMark: 256 * 1024 });
   }
 
@@ -39,14 +39,18 @@ export class CosDownloadStream extends Transform {
 
   set statusCode(code: number | undefined) {
     this.status = code;
+    if (code !== undefined && code >= 200 && code < 300) {
+      this.live = true;
+      this.expect();
+    }
     if (code !== undefined) this.onStatus?.(code);
   }
 
-  /** Arms the end-of-body checks from the response headers. */
-  expect(wholeObject: boolean): void {
+  /** Arms the end-of-body checks from the response headers (before any byte of the body arrives). */
+  private expect(): void {
     const length = this.headers['content-length'];
     if (length !== undefined && /^\d+$/.test(length)) this.expectedBytes = Number(length);
-    if (wholeObject) {
+    if (this.wholeObject) {
       this.expectedCrc = crcHeader({ headers: this.headers });
       if (this.expectedCrc !== undefined) this.crc = new Crc64();
     }
@@ -82,12 +86,11 @@ interface Answer {
 /** Starts a GetObject into a fresh stream and resolves when its status (or a failure) is known. */
 function startGet(target: TransferTarget, start: number): Promise<Answer> {
   const loc = locate(target.account, target.key);
-  const stream = new CosDownloadStream();
+  const stream = new CosDownloadStream(start === 0);
   return new Promise<Answer>((resolve) => {
     stream.onStatus = (status) => {
       // For an error status wait for the SDK's parsed error (it arrives once the body is read).
       if (status >= 200 && status < 300) {
-        stream.live = true;
         resolve({ stream, status });
       }
     };
@@ -124,7 +127,6 @@ export async function openCosDownload(target: TransferTarget, start: number): Pr
     if (status === 416) return emptyIfAtEnd(target, start);
     throw storageFailed(`cannot read the file (${describe(err)})`, err);
   }
-  answer.stream.expect(start === 0);
   answer.stream.target = target;
   return answer.stream;
 }
