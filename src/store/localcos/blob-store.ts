@@ -117,6 +117,8 @@ export class DiskBlobStore implements BlobStore {
       pendingBytes = 0;
       await inFlight;
       inFlight = handle.writev(batch);
+      // Marks the rejection as handled now; whoever awaits inFlight next still sees it.
+      inFlight.catch(() => undefined);
     };
     const close = async (): Promise<void> => {
       if (closed) return;
