@@ -99,3 +99,21 @@ describe('local COS fault injection', () => {
     assert.equal((await admin(store.port, 'DELETE', '/-/admin/faults')).status, 204);
   });
 });
+
+describe('local COS fault queueing', () => {
+  it('applies faults of one kind in the order added: 2 x 503, then 1 x 500, then success', async () => {
+    const store = await startStore();
+    try {
+      const cos = sdkClient(store, undefined, undefined, {});
+      await cos.putObject({ ...at, Key: 'q', Body: 'q' });
+      store.faults.add({ op: 'HeadObject', count: 2, action: { status: 404, code: 'NoSuchKey' } });
+      store.faults.add({ op: 'HeadObject', count: 1, action: { status: 409, code: 'Conflict' } });
+      assert.equal((await sdkError(cos.headObject({ ...at, Key: 'q' }))).statusCode, 404);
+      assert.equal((await sdkError(cos.headObject({ ...at, Key: 'q' }))).statusCode, 404);
+      assert.equal((await sdkError(cos.headObject({ ...at, Key: 'q' }))).statusCode, 409);
+      assert.equal((await cos.headObject({ ...at, Key: 'q' })).statusCode, 200);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -61,9 +61,13 @@ export class FaultRegistry {
     return this.faults.length;
   }
 
-  /** Consumes and returns the faults that apply to this request, in the order added. */
+  /**
+   * Consumes and returns the faults that apply to this request: of each kind (status, stall, cut, throttle) the
+   * earliest added matching fault, so faults of one kind queue up ("3 x 503, then 2 x 500").
+   */
   take(op: StoreOperation, key: string): FaultAction[] {
     const actions: FaultAction[] = [];
+    const kinds = new Set<string>();
     for (const fault of this.faults) {
       const { spec } = fault;
       if (spec.op !== '*' && spec.op !== op) continue;
@@ -71,6 +75,9 @@ export class FaultRegistry {
         if (typeof spec.key !== 'string') spec.key.lastIndex = 0;
         if (typeof spec.key === 'string' ? spec.key !== key : !spec.key.test(key)) continue;
       }
+      const kind = Object.keys(spec.action)[0];
+      if (kinds.has(kind)) continue;
+      kinds.add(kind);
       actions.push(spec.action);
       fault.left -= 1;
     }
