@@ -192,6 +192,7 @@ export class Catalog {
       }
       const info = JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<UploadRecord, 'parts'>;
       const parts = new Map<number, PartRecord>();
+      let completed = false;
       for (const file of readdirSync(dir)) {
         if (!/^\d+\.json$/.test(file)) {
           if (file !== 'upload.json') unlinkSync(join(dir, file));
@@ -199,8 +200,14 @@ export class Catalog {
         }
         const part = JSON.parse(readFileSync(join(dir, file), 'utf8')) as PartRecord;
         parts.set(part.partNumber, part);
-        referenced.add(part.blob.id);
+        // A part already owned by an object: the store stopped between completing the upload and forgetting it.
+        if (referenced.has(part.blob.id)) completed = true;
       }
+      if (completed) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      for (const part of parts.values()) referenced.add(part.blob.id);
       this.uploads.set(info.uploadId, { ...info, parts });
     }
     const store = this.blobs as DiskBlobStore;
