@@ -70,7 +70,8 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     pasv_url: passiveAddressResolver(network.masqueradeAddress),
     greeting: 'Welcome to COS FTP Service',
     anonymous: false,
-    timeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+    // No `timeout` here: ftp-srv would also arm an unref'd-less timer of that length on every disconnect, keeping
+    // the process alive for minutes; the idle timeout is set on each control socket in 'connect' instead.
     log: scrubbingLogger(logger.child({ component: 'ftp-srv' })),
   };
   const ftp = new FtpSrv(ftpOptions as unknown as FtpServerOptions);
@@ -81,6 +82,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     }
   }
 
+  const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   const sessionLog = logger.child({ component: 'session' });
   const accepted = new WeakSet<FtpConnection>();
   // 'connect' is emitted by ftp-srv 4.6.3 but missing from its typings.
@@ -93,6 +95,8 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
       sessionLog.warn({ ip: connection.ip, sessions: context.stats.sessions, cap }, 'connection refused');
       return;
     }
+    // ftp-srv closes the session (421) on the socket's 'timeout' event.
+    if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
     accepted.add(connection);
     context.stats.sessions++;
     sessionLog.debug({ id: connection.id, ip: connection.ip, sessions: context.stats.sessions }, 'connected');

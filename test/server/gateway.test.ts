@@ -1,0 +1,138 @@
+// The gateway's own duties: greeting, connection cap, secrets kept out of logs, passive address, graceful close.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { buildServerConfig } from '../../src/config/defaults';
+import { startGateway } from '../../src/server/gateway';
+import type { Gateway } from '../../src/server/gateway';
+import { ControlConnection } from '../helpers/control';
+import { randomPassiveRange, startStack } from '../helpers/stack';
+import type { Stack } from '../helpers/stack';
+
+/** A trace-level pino logger writing into memory, to search what was logged. */
+function capturingLogger(): { logger: pino.Logger; text: () => string } {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'trace' }, sink), text: () => chunks.join('') };
+}
+
+function gatewayConfig(maxConnectionNum: number) {
+  return buildServerConfig({
+    accounts: [{ endpoint: 'http://127.0.0.1:9' }],
+    network: { listenAddress: '127.0.0.1', listenPort: 0, ...randomPassiveRange() },
+    maxConnectionNum,
+    configCheckEnable: false,
+  });
+}
+
+describe('gateway without a store', () => {
+  let gateway: Gateway;
+  let log: ReturnType<typeof capturingLogger>;
+  before(async () => {
+    log = capturingLogger();
+    gateway = await startGateway(gatewayConfig(2), log.logger);
+  });
+  after(async () => gateway.close(1000));
+
+  it('greets like the original', async () => {
+    const c = await ControlConnection.open(gateway.port);
+    const hello = await c.read();
+    assert.equal(hello.code, 220);
+    assert.match(hello.text, /Welcome to COS FTP Service/);
+    c.close();
+  });
+
+  it('refuses connections beyond max_connection_num with 421 and accepts again when one leaves', async () => {
+    const first = await ControlConnection.open(gateway.port);
+    const second = await ControlConnection.open(gateway.port);
+    assert.equal((await first.read()).code, 220);
+    assert.equal((await second.read()).code, 220);
+    const third = await ControlConnection.open(gateway.port);
+    const refused = await third.read();
+    assert.equal(refused.code, 421);
+    assert.ok(await third.waitClosed(), 'refused connection is closed');
+    assert.equal(gateway.context.stats.sessions, 2);
+
+    assert.equal((await first.send('QUIT')).code, 221);
+    await first.waitClosed();
+    for (let i = 0; i < 100 && gateway.context.stats.sessions > 1; i++) await new Promise((r) => setTimeout(r, 20));
+    const fourth = await ControlConnection.open(gateway.port);
+    assert.equal((await fourth.read()).code, 220);
+    second.close();
+    fourth.close();
+    for (let i = 0; i < 100 && gateway.context.stats.sessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(gateway.context.stats.sessions, 0);
+  });
+
+  it('never logs the password, even at trace level', async () => {
+    const c = await ControlConnection.open(gateway.port);
+    await c.read();
+    await c.send('USER user1');
+    const secret = 'S3cret#pw;with spaces';
+    await c.send(`PASS ${secret}`);
+    c.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const text = log.text();
+    assert.match(text, /USER user1/, 'trace logging of commands is on');
+    assert.ok(!text.includes('S3cret'), 'password must not appear in the log');
+  });
+});
+
+describe('gateway close', () => {
+  it('stops accepting and closes idle sessions', async () => {
+    const gateway = await startGateway(gatewayConfig(0), pino({ level: 'silent' }));
+    const c = await ControlConnection.open(gateway.port);
+    assert.equal((await c.read()).code, 220);
+    await gateway.close(1000);
+    assert.ok(await c.waitClosed(), 'session closed');
+    await assert.rejects(ControlConnection.open(gateway.port), /ECONNREFUSED/);
+  });
+});
+
+describe('gateway with the local store', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack.close());
+
+  it('answers PASV with the control connection address when no masquerade_address is set', async () => {
+    const c = await ControlConnection.open(stack.ftpPort);
+    await c.read();
+    assert.equal((await c.send('USER user1')).code, 331);
+    assert.equal((await c.send('PASS pass1')).code, 230);
+    const pasv = await c.send('PASV');
+    assert.equal(pasv.code, 227);
+    assert.match(pasv.text, /\(127,0,0,1,\d+,\d+\)/);
+    c.close();
+  });
+
+  it('serves a basic-ftp upload, listing and download', async () => {
+    const client = await stack.ftp();
+    try {
+      const { Readable } = await import('node:stream');
+      await client.uploadFrom(Readable.from([Buffer.from('hello cos')]), 'hello.txt');
+      const list = await client.list();
+      assert.deepEqual(list.map((f) => f.name), ['hello.txt']);
+      const chunks: Buffer[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _e, cb) {
+          chunks.push(chunk);
+          cb();
+        },
+      });
+      await client.downloadTo(sink, 'hello.txt');
+      assert.equal(Buffer.concat(chunks).toString(), 'hello cos');
+    } finally {
+      client.close();
+    }
+    const head = await stack.cos().headObject({ Bucket: stack.account().bucket, Region: '', Key: 'hello.txt' });
+    assert.equal(head.headers?.['content-length'], '9');
+  });
+});
