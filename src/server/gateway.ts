@@ -1,6 +1,6 @@
 // Hosts the FTP control and data channels (ftp-srv) over the configured accounts.
 // Owner: foundation (lifecycle, limits, logging). Hooks owned by other layers are called from here.
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import FtpSrv from 'ftp-srv';
 import type { FtpConnection, FtpServerOptions } from 'ftp-srv';
 import type { Logger } from 'pino';
@@ -87,7 +87,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   const accepted = new WeakSet<FtpConnection>();
   // 'connect' is emitted by ftp-srv 4.6.3 but missing from its typings.
   (ftp as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnection }) => {
-    const socket = (connection as unknown as { commandSocket: import('node:net').Socket }).commandSocket;
+    const socket = (connection as unknown as { commandSocket: Socket }).commandSocket;
     const cap = config.maxConnectionNum;
     if (context.draining || (cap > 0 && context.stats.sessions >= cap)) {
       // Written directly: the socket is still paused and ftp-srv's 220 is about to follow; end() makes it unwritable.

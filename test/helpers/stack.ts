@@ -1,6 +1,6 @@
 // The shared test stack: an in-memory local COS store and the gateway, in-process, on ephemeral ports.
 // LOG_LEVEL=debug (or trace) shows the gateway's logs on stderr; silent by default.
-import COS from 'cos-nodejs-sdk-v5';
+import type COS from 'cos-nodejs-sdk-v5';
 import { Client } from 'basic-ftp';
 import pino from 'pino';
 import type { Logger } from 'pino';
