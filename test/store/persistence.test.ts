@@ -31,7 +31,7 @@ describe('local COS --data mode', () => {
   it('keeps objects, metadata, multipart objects and pending uploads across a restart', async () => {
     const keys = ['../escape.txt', 'a//b/', '中文 key.txt', 'plain'];
     const big = [patternBytes(MB, 21), patternBytes(MB / 2, 22)];
-    let pendingUpload = '';
+    let pendingUpload: string;
     {
       const store = await startStore({ dataDir });
       const cos = sdkClient(store);
