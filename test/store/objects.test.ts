@@ -110,3 +110,20 @@ describe('local COS objects via the SDK', () => {
     assert.equal((got.Body as Buffer).length, 0);
   });
 });
+
+describe('local COS x-cos-forbid-overwrite', () => {
+  it('refuses to replace an existing object with 409 ObjectAlreadyExists', async () => {
+    const store = await startStore();
+    try {
+      const cos = sdkClient(store);
+      const headers = { 'x-cos-forbid-overwrite': 'true' };
+      await cos.putObject({ ...at, Key: 'once', Body: 'first', Headers: headers });
+      const err = await sdkError(cos.putObject({ ...at, Key: 'once', Body: 'second', Headers: headers }));
+      assert.equal(err.statusCode, 409);
+      assert.equal(err.code, 'ObjectAlreadyExists');
+      assert.equal(((await cos.getObject({ ...at, Key: 'once' })).Body as Buffer).toString(), 'first');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -32,6 +32,14 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function safeEqualHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
@@ -68,7 +76,7 @@ export function verifyCosSignature(
   }
   const paramString = paramNames.map((n) => `${n}=${camSafeUrlEncode(params.get(n) ?? '')}`).join('&');
   const headerString = headerNames
-    .map((n) => `${n}=${camSafeUrlEncode(headerValue(request.headers, decodeURIComponent(n)))}`)
+    .map((n) => `${n}=${camSafeUrlEncode(headerValue(request.headers, safeDecode(n)))}`)
     .join('&');
   const signKey = createHmac('sha1', secret).update(keyTime).digest('hex');
   for (const pathname of request.pathnames) {

@@ -15,7 +15,7 @@ import {
 } from './context';
 import { crc64Combine } from './crc64-combine';
 import { CosError, noSuchUpload } from './errors';
-import { bodySource, copySourceRecord, ingestBody, parseCopySource } from './object-handlers';
+import { bodySource, checkForbidOverwrite, copySourceRecord, ingestBody, parseCopySource } from './object-handlers';
 import { compareUtf8 } from './key-order';
 import { elementText, elements, type XmlNode } from './xml';
 
@@ -181,6 +181,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     size += part.size;
   }
   if (ctx.catalog.uploads.get(upload.uploadId) !== upload) throw noSuchUpload();
+  checkForbidOverwrite(ctx, bucket, upload.key);
   const record: ObjectRecord = {
     key: upload.key,
     size,

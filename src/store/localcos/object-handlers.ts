@@ -1,7 +1,7 @@
 // PUT / GET / HEAD / DELETE Object and PUT Object - Copy.
 import type { IncomingMessage } from 'node:http';
 import { type Ingested, decodeAwsChunked, ingest, sendSegments } from './body-io';
-import type { ObjectRecord } from './catalog';
+import type { BucketState, ObjectRecord } from './catalog';
 import {
   type RequestContext,
   badRequest,
@@ -55,11 +55,25 @@ function checkKey(key: string): void {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new CosError(400, 'KeyTooLong', 'Your key is too long.');
 }
 
+/** `x-cos-forbid-overwrite: true`: refuse to replace an existing object (409 ObjectAlreadyExists). */
+export function checkForbidOverwrite(ctx: RequestContext, bucket: BucketState, key: string): void {
+  if ((headerString(ctx.req, 'x-cos-forbid-overwrite') ?? '').toLowerCase() === 'true' && bucket.objects.has(key)) {
+    throw new CosError(409, 'ObjectAlreadyExists', 'The object already exists.');
+  }
+}
+
 export async function putObject(ctx: RequestContext): Promise<void> {
   const bucket = requireBucket(ctx);
   checkKey(ctx.target.key);
+  checkForbidOverwrite(ctx, bucket, ctx.target.key);
   const { headers, meta } = storedHeadersFrom(ctx.req);
   const body = await ingestBody(ctx, MAX_OBJECT_BYTES);
+  try {
+    checkForbidOverwrite(ctx, bucket, ctx.target.key);
+  } catch (err) {
+    ctx.catalog.blobs.release(body.blob);
+    throw err;
+  }
   const record: ObjectRecord = {
     key: ctx.target.key,
     size: body.size,
@@ -204,6 +218,7 @@ export function copySourceRecord(ctx: RequestContext, source: CopySource): Objec
 export async function putObjectCopy(ctx: RequestContext): Promise<void> {
   const bucket = requireBucket(ctx);
   checkKey(ctx.target.key);
+  checkForbidOverwrite(ctx, bucket, ctx.target.key);
   const source = copySourceRecord(ctx, parseCopySource(ctx));
   const directive = (headerString(ctx.req, 'x-cos-metadata-directive', 'x-amz-metadata-directive') ?? 'Copy').toLowerCase();
   const replaced = directive === 'replaced' || directive === 'replace';
