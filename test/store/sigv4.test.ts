@@ -24,6 +24,10 @@ function uriEncode(text: string): string {
 interface Signed {
   path: string;
   headers: Record<string, string>;
+  signingKey: Buffer;
+  amzDate: string;
+  scope: string;
+  signature: string;
 }
 
 /** Signs a path-style request; `query` is decoded name/value pairs. */
@@ -49,6 +53,10 @@ function signV4(method: string, key: string, query: Array<[string, string]>, hea
       ...all,
       authorization: `AWS4-HMAC-SHA256 Credential=${SECRET_ID}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
     },
+    signingKey,
+    amzDate,
+    scope,
+    signature,
   };
 }
 
@@ -91,28 +99,46 @@ describe('local COS with AWS Signature V4', () => {
     assert.match(bad.body.toString(), /SignatureDoesNotMatch/);
   });
 
-  it('decodes an aws-chunked STREAMING-AWS4-HMAC-SHA256-PAYLOAD body', async () => {
-    const data = patternBytes(200_000, 41);
-    const pieces: Buffer[] = [];
-    for (let off = 0; off < data.length; off += 65536) {
-      const chunk = data.subarray(off, off + 65536);
-      pieces.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${'0'.repeat(64)}\r\n`), chunk, Buffer.from('\r\n'));
-    }
-    pieces.push(Buffer.from(`0;chunk-signature=${'0'.repeat(64)}\r\n\r\n`));
-    const wire = Buffer.concat(pieces);
+  /** PUTs `data` as aws-chunked with chunk signatures; `tamper` corrupts the signature of chunk N. */
+  async function putStreaming(key: string, data: Buffer, tamper?: number): Promise<{ status: number; body: Buffer }> {
+    const chunks: Buffer[] = [];
+    for (let off = 0; off < data.length; off += 65536) chunks.push(data.subarray(off, off + 65536));
+    chunks.push(Buffer.alloc(0));
+    const headerSize = (c: Buffer): number => `${c.length.toString(16)};chunk-signature=${'0'.repeat(64)}\r\n`.length + c.length + 2;
+    const wireLength = chunks.reduce((n, c) => n + headerSize(c), 0);
     const signed = signV4(
       'PUT',
-      'v4/streamed.bin',
+      key,
       [],
-      { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length), 'content-length': String(wire.length) },
+      { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length), 'content-length': String(wireLength) },
       'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
       host,
     );
-    const res = await send(store.port, 'PUT', signed, wire);
+    let previous = signed.signature;
+    const pieces: Buffer[] = [];
+    for (const [i, chunk] of chunks.entries()) {
+      const toSign = ['AWS4-HMAC-SHA256-PAYLOAD', signed.amzDate, signed.scope, previous, sha256Hex(''), sha256Hex(chunk)].join('\n');
+      let signature = createHmac('sha256', signed.signingKey).update(toSign).digest('hex');
+      previous = signature;
+      if (i === tamper) signature = signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      pieces.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${signature}\r\n`), chunk, Buffer.from('\r\n'));
+    }
+    return send(store.port, 'PUT', signed, Buffer.concat(pieces));
+  }
+
+  it('decodes an aws-chunked STREAMING-AWS4-HMAC-SHA256-PAYLOAD body and checks its chunk signatures', async () => {
+    const data = patternBytes(200_000, 41);
+    const res = await putStreaming('v4/streamed.bin', data);
     assert.equal(res.status, 200, res.body.toString());
     const got = await sdkClient(store).getObject({ ...at, Key: 'v4/streamed.bin' });
     assert.equal(md5Hex(got.Body as Buffer), md5Hex(data));
     assert.equal(got.headers?.['content-encoding'], undefined);
+
+    const tampered = await putStreaming('v4/tampered.bin', data, 1);
+    assert.equal(tampered.status, 403);
+    assert.match(tampered.body.toString(), /SignatureDoesNotMatch/);
+    const missing = await send(store.port, 'HEAD', signV4('HEAD', 'v4/tampered.bin', [], {}, 'UNSIGNED-PAYLOAD', host));
+    assert.equal(missing.status, 404);
   });
 
   it('lists with ListObjectsV2 and a continuation token', async () => {

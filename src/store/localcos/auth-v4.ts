@@ -17,6 +17,31 @@ export interface V4Result {
   accessKeyId: string;
   /** `x-amz-content-sha256`: a hex digest, UNSIGNED-PAYLOAD or a STREAMING-* marker. */
   payloadHash: string;
+  /** What a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body's chunk signatures are checked against. */
+  chunkSigning: ChunkSigning;
+}
+
+export interface ChunkSigning {
+  signingKey: Buffer;
+  amzDate: string;
+  scope: string;
+  /** The request's own signature: the "previous signature" of the first chunk. */
+  seedSignature: string;
+}
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+/** Signature of one aws-chunked chunk whose data hashes to `dataSha256Hex`. */
+export function chunkSignature(signing: ChunkSigning, previousSignature: string, dataSha256Hex: string): string {
+  const stringToSign = [
+    'AWS4-HMAC-SHA256-PAYLOAD',
+    signing.amzDate,
+    signing.scope,
+    previousSignature,
+    EMPTY_SHA256,
+    dataSha256Hex,
+  ].join('\n');
+  return createHmac('sha256', signing.signingKey).update(stringToSign, 'utf8').digest('hex');
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -124,7 +149,9 @@ export function verifyV4(request: V4Request, credentials: ReadonlyMap<string, st
       createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
     ].join('\n');
     const expected = Buffer.from(createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'));
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return { accessKeyId, payloadHash };
+    if (expected.length === given.length && timingSafeEqual(expected, given)) {
+      return { accessKeyId, payloadHash, chunkSigning: { signingKey, amzDate, scope, seedSignature: signature.toLowerCase() } };
+    }
   }
   throw new CosError(403, 'SignatureDoesNotMatch');
 }

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Crc64 } from '../../util/crc64';
 import type { BlobStore, StoredBlob } from './blob-store';
+import { type ChunkSigning, chunkSignature } from './auth-v4';
 import { CosError } from './errors';
 
 export interface IngestOptions {
@@ -73,17 +74,35 @@ export async function ingest(source: AsyncIterable<Buffer>, blobs: BlobStore, op
   }
 }
 
-/** Decodes an `aws-chunked` body (STREAMING-* payloads): yields the data, drops chunk signatures and trailers. */
-export async function* decodeAwsChunked(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+/**
+ * Decodes an `aws-chunked` body (STREAMING-* payloads): yields the data, drops trailers, and checks each chunk's
+ * signature when `signing` is given (STREAMING-AWS4-HMAC-SHA256-PAYLOAD).
+ */
+export async function* decodeAwsChunked(source: AsyncIterable<Buffer>, signing?: ChunkSigning): AsyncIterable<Buffer> {
   let state: 'header' | 'data' | 'crlf' | 'trailer' | 'done' = 'header';
   let remaining = 0;
   let partial: Buffer | undefined;
+  let previousSignature = signing?.seedSignature ?? '';
+  let claimedSignature = '';
+  let dataHash = signing ? createHash('sha256') : undefined;
+  const verifyChunk = (): void => {
+    if (!signing || !dataHash) return;
+    const expected = chunkSignature(signing, previousSignature, dataHash.digest('hex'));
+    if (expected !== claimedSignature.toLowerCase()) {
+      throw new CosError(403, 'SignatureDoesNotMatch', 'The chunk signature does not match.');
+    }
+    previousSignature = expected;
+    dataHash = createHash('sha256');
+  };
   for await (const incoming of source) {
     let chunk: Buffer = incoming;
     while (chunk.length > 0) {
       if (state === 'data') {
         const take = Math.min(remaining, chunk.length);
-        yield take === chunk.length ? chunk : chunk.subarray(0, take);
+        const data = take === chunk.length ? chunk : chunk.subarray(0, take);
+        dataHash?.update(data);
+        if (remaining === take && signing) verifyChunk();
+        yield data;
         remaining -= take;
         chunk = chunk.subarray(take);
         if (remaining === 0) state = 'crlf';
@@ -104,9 +123,14 @@ export async function* decodeAwsChunked(source: AsyncIterable<Buffer>): AsyncIte
         if (line !== '') throw new CosError(400, 'InvalidRequest', 'Malformed aws-chunked body.');
         state = 'header';
       } else if (state === 'header') {
-        const size = parseInt(line.split(';')[0], 16);
+        const [sizeText, ...extensions] = line.split(';');
+        const size = parseInt(sizeText, 16);
         if (!Number.isFinite(size) || size < 0) throw new CosError(400, 'InvalidRequest', 'Malformed aws-chunked body.');
-        if (size === 0) state = 'trailer';
+        claimedSignature = extensions.find((e) => e.startsWith('chunk-signature='))?.slice('chunk-signature='.length) ?? '';
+        if (size === 0) {
+          verifyChunk();
+          state = 'trailer';
+        }
         else {
           remaining = size;
           state = 'data';

@@ -1,6 +1,7 @@
 // What every request handler gets: the parsed request, the store's state, and helpers to answer in COS style.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ChunkSigning } from './auth-v4';
 import type { BucketState, Catalog, ObjectRecord } from './catalog';
 import { CosError, noSuchBucket } from './errors';
 import type { StoreOperation } from './faults';
@@ -18,6 +19,8 @@ export interface RequestContext {
   s3: boolean;
   /** x-amz-content-sha256 of a SigV4 request. */
   payloadHash?: string;
+  /** For STREAMING-AWS4-HMAC-SHA256-PAYLOAD bodies: what chunk signatures must match. */
+  chunkSigning?: ChunkSigning;
   /** Faults that shape this request's body transfer. */
   cutAfterBytes?: number;
   throttleBytesPerSec?: number;

@@ -21,7 +21,11 @@ const MAX_KEY_BYTES = 1024;
 /** The request body as data: aws-chunked framing removed when the client used it. */
 export function bodySource(ctx: RequestContext): AsyncIterable<Buffer> {
   const streaming = ctx.payloadHash?.startsWith('STREAMING-') || /aws-chunked/.test(ctx.req.headers['content-encoding'] ?? '');
-  return streaming ? decodeAwsChunked(ctx.req) : (ctx.req as AsyncIterable<Buffer>);
+  // Stopping early (a bad digest, a too-large body) must not destroy the socket: the error reply still has to go out.
+  const raw = ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+  if (!streaming) return raw;
+  const signed = ctx.payloadHash === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' || ctx.payloadHash === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
+  return decodeAwsChunked(raw, signed ? ctx.chunkSigning : undefined);
 }
 
 function expectedLength(ctx: RequestContext): number | undefined {

@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleAdmin } from './admin';
 import { parseCosAuthorization, verifyCosSignature } from './auth-cos';
-import { isV4Authorization, isV4Presigned, verifyV4 } from './auth-v4';
+import { type ChunkSigning, isV4Authorization, isV4Presigned, verifyV4 } from './auth-v4';
 import {
   deleteBucket,
   deleteMultipleObjects,
@@ -64,7 +64,11 @@ const HANDLERS: Record<StoreOperation, Handler> = {
 const UPLOAD_OPERATIONS = new Set<StoreOperation>(['PutObject', 'UploadPart']);
 
 /** Verifies the request's signature; returns whether it was AWS SigV4 and its payload hash. */
-function authenticate(state: StoreState, req: IncomingMessage, target: RequestTarget): { s3: boolean; payloadHash?: string } {
+function authenticate(
+  state: StoreState,
+  req: IncomingMessage,
+  target: RequestTarget,
+): { s3: boolean; payloadHash?: string; chunkSigning?: ChunkSigning } {
   const authorization = req.headers.authorization;
   if (isV4Authorization(authorization) || isV4Presigned(target.query)) {
     const result = verifyV4(
@@ -72,7 +76,7 @@ function authenticate(state: StoreState, req: IncomingMessage, target: RequestTa
       state.credentials,
       Date.now(),
     );
-    return { s3: true, payloadHash: result.payloadHash };
+    return { s3: true, payloadHash: result.payloadHash, chunkSigning: result.chunkSigning };
   }
   let fields: Map<string, string> | undefined;
   let query = target.query;
@@ -105,8 +109,8 @@ async function handle(state: StoreState, req: IncomingMessage, res: ServerRespon
     target = parseTarget(req, (name) => state.catalog.buckets.has(name));
     const op = classify(target, req);
     state.counters.count(op);
-    const { s3, payloadHash } = authenticate(state, req, target);
-    const ctx: RequestContext = { req, res, target, op, catalog: state.catalog, requestId, s3, payloadHash };
+    const { s3, payloadHash, chunkSigning } = authenticate(state, req, target);
+    const ctx: RequestContext = { req, res, target, op, catalog: state.catalog, requestId, s3, payloadHash, chunkSigning };
     for (const action of state.faults.take(op, target.key)) {
       if ('status' in action) throw new CosError(action.status, action.code, action.message);
       if ('stallMs' in action) await sleep(action.stallMs);
