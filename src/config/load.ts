@@ -1,0 +1,369 @@
+// Builds the effective ServerConfig from the text of conf/vsftpd.conf: the original's keys, defaults and
+// `default` tokens; every problem is collected and reported at once, each naming its section and key.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DEFAULTS,
+  GIB,
+  MIB,
+  defaultMinPartSize,
+  defaultUploadThreadNum,
+  maxUploadThreadNum,
+  normalizePrefix,
+} from './defaults';
+import { readIni } from './ini-source';
+import type { IniValue } from './ini-source';
+import type { AccountConfig, Authority, LogLevel, RotateUnit, ServerConfig } from './types';
+import {
+  isDefaultToken,
+  isHostName,
+  isIpv4,
+  parseBoolean,
+  parseChoice,
+  parseInteger,
+  parseSize,
+} from './values';
+import type { Parsed } from './values';
+
+/** The configuration cannot be used; `problems` lists every reason, one line each. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: ${problems.length} problem(s) in the configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: ServerConfig;
+  /** Things worth telling the operator that do not stop the server (unknown keys, ignored values). */
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  /** Where relative paths (log_dir) are resolved; default process.cwd(), as the original does. */
+  baseDir?: string;
+  /** CPU count for the `default` thread numbers (tests). */
+  cpuCount?: number;
+}
+
+const ACCOUNT_SECTION = /^COS_ACCOUNT/;
+const ACCOUNT_KEYS = [
+  'cos_secretid',
+  'cos_secretkey',
+  'cos_bucket',
+  'cos_region',
+  'cos_endpoint',
+  'cos_protocol',
+  'cos_prefix',
+  'home_dir',
+  'ftp_login_user_name',
+  'ftp_login_user_password',
+  'authority',
+  'delete_enable',
+] as const;
+const SECTION_KEYS: Record<string, readonly string[]> = {
+  NETWORK: ['masquerade_address', 'listen_address', 'listen_port', 'passive_port'],
+  FILE_OPTION: ['single_file_max_size'],
+  OPTIONAL: [
+    'min_part_size',
+    'upload_thread_num',
+    'max_connection_num',
+    'max_list_file',
+    'log_level',
+    'log_dir',
+    'log_rotate_enabled',
+    'log_rotate_when',
+    'log_backup_count',
+    'config_check_enable',
+  ],
+};
+const REQUIRED_ACCOUNT_KEYS = [
+  'cos_secretid',
+  'cos_secretkey',
+  'cos_bucket',
+  'home_dir',
+  'ftp_login_user_name',
+  'ftp_login_user_password',
+  'authority',
+] as const;
+
+/** `<name>-<appid>`: COS bucket name rules (lower-case letters, digits, hyphens) and a numeric APPID. */
+const BUCKET = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/;
+/** COS refuses parts above 5 GiB and below 1 MiB (except the last). */
+const PART_SIZE_MIN = 1 * MIB;
+const PART_SIZE_MAX = 5 * GIB;
+
+export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
+    throw new ConfigError(file, [`cannot read the configuration file: ${why}`]);
+  }
+  return parseConfig(text, path.resolve(file), options);
+}
+
+export function parseConfig(text: string, source: string, options: LoadOptions = {}): LoadedConfig {
+  const ini = readIni(text);
+  const problems = [...ini.errors];
+  const warnings = [...ini.warnings];
+  const cpuCount = options.cpuCount ?? os.cpus().length;
+  const baseDir = options.baseDir ?? process.cwd();
+
+  /** Reads one key: absent -> fallback; present -> parse, or record the problem and use the fallback. */
+  function read<T>(section: string, key: string, parse: (text: string) => Parsed<T>, fallback: T): T {
+    const entry = ini.sections.get(section)?.get(key);
+    if (!entry) return fallback;
+    const parsed = parse(entry.value);
+    if (parsed.ok) return parsed.value;
+    problems.push(`[${section}] ${key} ${parsed.reason} (line ${entry.line})`);
+    return fallback;
+  }
+
+  // Unknown sections and keys: warned about, not fatal.
+  for (const [name, entries] of ini.sections) {
+    const known: readonly string[] | undefined = ACCOUNT_SECTION.test(name) ? ACCOUNT_KEYS : SECTION_KEYS[name];
+    if (!known) {
+      warnings.push(`unknown section [${name}] (line ${ini.sectionLines.get(name)}) is ignored`);
+      continue;
+    }
+    for (const [key, entry] of entries) {
+      if (!known.includes(key)) warnings.push(`[${name}] unknown key ${key} (line ${entry.line}) is ignored${whereElse(key)}`);
+    }
+  }
+
+  // [COS_ACCOUNT_x]
+  const accounts: AccountConfig[] = [];
+  for (const [name, entries] of ini.sections) {
+    if (!ACCOUNT_SECTION.test(name)) continue;
+    const account = readAccount(name, entries, problems, read);
+    if (account) accounts.push(account);
+  }
+  if (accounts.length === 0 && ![...ini.sections.keys()].some((s) => ACCOUNT_SECTION.test(s))) {
+    problems.push('no [COS_ACCOUNT_x] section: at least one account (FTP user bound to a bucket) is required');
+  }
+  reportDuplicates(accounts, 'userName', 'ftp_login_user_name', 'user name', problems);
+  reportDuplicates(accounts, 'homeDir', 'home_dir', 'home_dir', problems);
+
+  // [NETWORK]
+  let masqueradeAddress: string | undefined;
+  const masquerade = ini.sections.get('NETWORK')?.get('masquerade_address');
+  if (masquerade && masquerade.value.trim() !== '') {
+    const value = masquerade.value.trim();
+    if (isIpv4(value) || isHostName(value)) masqueradeAddress = value;
+    else {
+      // The original ignores a masquerade_address that is not an IPv4 address (its example ships XXX.XXX.XXX.XXX).
+      warnings.push(
+        `[NETWORK] masquerade_address "${value}" (line ${masquerade.line}) is not an IPv4 address or host name; ` +
+          'ignored: PASV announces the address the client connected to',
+      );
+    }
+  }
+  const listenAddress = read('NETWORK', 'listen_address', (t) => parseAddress(t), '0.0.0.0');
+  const listenPort = read('NETWORK', 'listen_port', (t) => parseInteger(t, 0, 65535), DEFAULTS.listenPort);
+  const passive = read('NETWORK', 'passive_port', parsePassiveRange, {
+    min: DEFAULTS.passivePortMin,
+    max: DEFAULTS.passivePortMax,
+  });
+
+  // [FILE_OPTION]
+  const singleFileMaxSize = read(
+    'FILE_OPTION',
+    'single_file_max_size',
+    (t) => parseSize(t, 1, Number.MAX_SAFE_INTEGER),
+    DEFAULTS.singleFileMaxSize,
+  );
+
+  // [OPTIONAL]
+  const explicitPartSize = read<number | undefined>(
+    'OPTIONAL',
+    'min_part_size',
+    (t) => (isDefaultToken(t) ? { ok: true, value: undefined } : parseSize(t, PART_SIZE_MIN, PART_SIZE_MAX)),
+    undefined,
+  );
+  // A part size too small for single_file_max_size in 10000 parts is raised, as the original does.
+  const minPartSize = Math.max(explicitPartSize ?? 0, defaultMinPartSize(singleFileMaxSize));
+  let uploadThreadNum = read<number | undefined>(
+    'OPTIONAL',
+    'upload_thread_num',
+    (t) => (isDefaultToken(t) ? { ok: true, value: undefined } : parseInteger(t, 1, Number.MAX_SAFE_INTEGER)),
+    undefined,
+  );
+  if (uploadThreadNum !== undefined && uploadThreadNum > maxUploadThreadNum(cpuCount)) {
+    warnings.push(
+      `[OPTIONAL] upload_thread_num ${uploadThreadNum} is more than 8 per CPU (${maxUploadThreadNum(cpuCount)}); ` +
+        `using ${maxUploadThreadNum(cpuCount)}`,
+    );
+    uploadThreadNum = maxUploadThreadNum(cpuCount);
+  }
+  const maxConnectionNum = read(
+    'OPTIONAL',
+    'max_connection_num',
+    (t) => parseInteger(t, 0, 1_000_000),
+    DEFAULTS.maxConnectionNum,
+  );
+  const maxListFile = read('OPTIONAL', 'max_list_file', (t) => parseInteger(t, 1, 10_000_000), DEFAULTS.maxListFile);
+  const level = read(
+    'OPTIONAL',
+    'log_level',
+    (t) => parseChoice(t, ['INFO', 'DEBUG', 'ERROR'] as const),
+    'INFO' as const,
+  ).toLowerCase() as LogLevel;
+  const logDir = read('OPTIONAL', 'log_dir', (t) => parseNonEmpty(t), DEFAULTS.logDir);
+  const rotateEnabled = read('OPTIONAL', 'log_rotate_enabled', parseBoolean, DEFAULTS.logRotateEnabled);
+  const rotateWhen = read(
+    'OPTIONAL',
+    'log_rotate_when',
+    (t) => parseChoice(t, ['S', 'M', 'H', 'D'] as const),
+    DEFAULTS.logRotateWhen as RotateUnit,
+  );
+  const backupCount = read('OPTIONAL', 'log_backup_count', (t) => parseInteger(t, 1, 100_000), DEFAULTS.logBackupCount);
+  const configCheckEnable = read('OPTIONAL', 'config_check_enable', parseBoolean, DEFAULTS.configCheckEnable);
+
+  if (problems.length) throw new ConfigError(source, problems);
+
+  return {
+    config: {
+      accounts,
+      network: {
+        masqueradeAddress,
+        listenAddress,
+        listenPort,
+        passivePortMin: passive.min,
+        passivePortMax: passive.max,
+      },
+      transfer: {
+        singleFileMaxSize,
+        minPartSize,
+        uploadThreadNum: uploadThreadNum ?? defaultUploadThreadNum(cpuCount),
+      },
+      maxConnectionNum,
+      maxListFile,
+      log: {
+        level,
+        dir: path.resolve(baseDir, logDir),
+        rotateEnabled,
+        rotateWhen,
+        backupCount,
+      },
+      configCheckEnable,
+      source,
+    },
+    warnings,
+  };
+}
+
+type Reader = <T>(section: string, key: string, parse: (text: string) => Parsed<T>, fallback: T) => T;
+
+function readAccount(
+  section: string,
+  entries: Map<string, IniValue>,
+  problems: string[],
+  read: Reader,
+): AccountConfig | undefined {
+  const before = problems.length;
+  const text = (key: string): string => entries.get(key)?.value.trim() ?? '';
+  for (const key of REQUIRED_ACCOUNT_KEYS) {
+    // The password is kept exactly as written (it may begin or end with blanks only when quoted).
+    const value = key === 'ftp_login_user_password' ? (entries.get(key)?.value ?? '') : text(key);
+    if (value === '') problems.push(`[${section}] ${key} is required`);
+  }
+  const bucket = text('cos_bucket');
+  if (bucket && !BUCKET.test(bucket)) {
+    problems.push(
+      `[${section}] cos_bucket must be <name>-<appid> in lower case, e.g. examplebucket-1250000000; got "${bucket}"`,
+    );
+  }
+  const region = text('cos_region');
+  const endpoint = text('cos_endpoint');
+  if (!region && !endpoint) problems.push(`[${section}] cos_region is required (or cos_endpoint for a private deployment)`);
+  if (endpoint && /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) {
+    try {
+      const url = new URL(endpoint);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      problems.push(`[${section}] cos_endpoint must be a host name or an http(s):// URL; got "${endpoint}"`);
+    }
+  }
+  const protocol = read(section, 'cos_protocol', (t) => parseChoice(t, ['https', 'http'] as const), 'https' as const);
+  const authorityText = text('authority');
+  let authority: Authority = 'RW';
+  if (authorityText) {
+    const parsed = parseChoice(authorityText, ['R', 'W', 'RW'] as const);
+    if (parsed.ok) authority = parsed.value;
+    else if (/^wr$/i.test(authorityText)) authority = 'RW';
+    else problems.push(`[${section}] authority must be R, W or RW; got "${authorityText}"`);
+  }
+  const deleteEnable = read(section, 'delete_enable', parseBoolean, true);
+  if (problems.length > before) return undefined;
+
+  // The original drops a trailing slash from home_dir; it is a name only here and need not exist on disk.
+  const homeDir = text('home_dir').length > 1 ? text('home_dir').replace(/\/+$/, '') : text('home_dir');
+  return {
+    section,
+    secretId: text('cos_secretid'),
+    secretKey: text('cos_secretkey'),
+    bucket,
+    region,
+    endpoint: endpoint || undefined,
+    protocol,
+    homeDir,
+    prefix: normalizePrefix(text('cos_prefix')),
+    userName: text('ftp_login_user_name'),
+    password: entries.get('ftp_login_user_password')?.value ?? '',
+    authority,
+    deleteEnable,
+  };
+}
+
+function reportDuplicates(
+  accounts: AccountConfig[],
+  field: 'userName' | 'homeDir',
+  key: string,
+  label: string,
+  problems: string[],
+): void {
+  const seen = new Map<string, string>();
+  for (const a of accounts) {
+    const first = seen.get(a[field]);
+    if (first) problems.push(`[${a.section}] ${key}: ${label} "${a[field]}" is already used by [${first}]; each must be unique`);
+    else seen.set(a[field], a.section);
+  }
+}
+
+function parsePassiveRange(text: string): Parsed<{ min: number; max: number }> {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length > 2 || parts[0] === '') return { ok: false, reason: `must be "min,max", e.g. 60000,65535; got "${text}"` };
+  const min = parseInteger(parts[0], 1, 65535);
+  if (!min.ok) return { ok: false, reason: `first port ${min.reason}` };
+  // A single port means "from there to 65535", as in the original.
+  const max = parts.length === 2 ? parseInteger(parts[1], 1, 65535) : ({ ok: true, value: 65535 } as const);
+  if (!max.ok) return { ok: false, reason: `last port ${max.reason}` };
+  if (min.value > max.value) return { ok: false, reason: `range is reversed: ${min.value} is above ${max.value}` };
+  return { ok: true, value: { min: min.value, max: max.value } };
+}
+
+function parseAddress(text: string): Parsed<string> {
+  const t = text.trim();
+  if (isIpv4(t) || t === '::' || /^[0-9a-f:]+$/i.test(t)) return { ok: true, value: t };
+  return { ok: false, reason: `must be an IP address to listen on, e.g. 0.0.0.0; got "${text}"` };
+}
+
+function parseNonEmpty(text: string): Parsed<string> {
+  return text.trim() ? { ok: true, value: text.trim() } : { ok: false, reason: 'must not be empty' };
+}
+
+/** For a key written in the wrong section: where it belongs. */
+function whereElse(key: string): string {
+  if ((ACCOUNT_KEYS as readonly string[]).includes(key)) return ' (it belongs in a [COS_ACCOUNT_x] section)';
+  for (const [section, keys] of Object.entries(SECTION_KEYS)) {
+    if (keys.includes(key)) return ` (it belongs in [${section}])`;
+  }
+  return '';
+}
