@@ -114,6 +114,15 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : network.listenPort;
 
+  // ftp-srv's close() calls server.close(cb) again after we stopped listening; Node then hands cb an
+  // ERR_SERVER_NOT_RUNNING that ftp-srv logs as an error. Once not listening, "closed" is what the caller wants.
+  const closeServer = server.close.bind(server);
+  server.close = ((cb?: (err?: Error) => void) => {
+    if (server.listening) return closeServer(cb);
+    if (cb) server.once('close', () => cb());
+    return closeServer();
+  }) as Server['close'];
+
   let closing: Promise<void> | undefined;
   const close = (graceMs: number = DEFAULT_GRACE_MS): Promise<void> => {
     closing ??= (async () => {

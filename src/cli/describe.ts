@@ -1,0 +1,54 @@
+// The effective configuration as text for --check-config, secrets masked.
+import type { ServerConfig } from '../config/types';
+
+/** `AKID...` -> `AKID****` (first 4 characters kept); short values fully masked. */
+export function maskSecret(value: string): string {
+  if (value.length <= 8) return '********';
+  return `${value.slice(0, 4)}********`;
+}
+
+export function describeConfig(config: ServerConfig): string {
+  const lines: string[] = [`# effective configuration from ${config.source}`];
+  for (const a of config.accounts) {
+    lines.push(
+      `[${a.section}]`,
+      `ftp_login_user_name = ${a.userName}`,
+      'ftp_login_user_password = ********',
+      `home_dir = ${a.homeDir}`,
+      `authority = ${a.authority}`,
+      `delete_enable = ${a.deleteEnable}`,
+      `cos_bucket = ${a.bucket}`,
+      `cos_region = ${a.region || '(none)'}`,
+      `cos_endpoint = ${a.endpoint ?? '(none)'}`,
+      `cos_protocol = ${a.protocol}`,
+      `cos_prefix = ${a.prefix || '(none: the whole bucket)'}`,
+      `cos_secretid = ${maskSecret(a.secretId)}`,
+      'cos_secretkey = ********',
+      '',
+    );
+  }
+  const { network, transfer, log } = config;
+  lines.push(
+    '[NETWORK]',
+    `masquerade_address = ${network.masqueradeAddress ?? '(none: the address each client connected to)'}`,
+    `listen_address = ${network.listenAddress}`,
+    `listen_port = ${network.listenPort}`,
+    `passive_port = ${network.passivePortMin},${network.passivePortMax}`,
+    '',
+    '[FILE_OPTION]',
+    `single_file_max_size = ${transfer.singleFileMaxSize}`,
+    '',
+    '[OPTIONAL]',
+    `min_part_size = ${transfer.minPartSize}`,
+    `upload_thread_num = ${transfer.uploadThreadNum}`,
+    `max_connection_num = ${config.maxConnectionNum}${config.maxConnectionNum === 0 ? ' (unlimited)' : ''}`,
+    `max_list_file = ${config.maxListFile}`,
+    `log_level = ${log.level.toUpperCase()}`,
+    `log_dir = ${log.dir}`,
+    `log_rotate_enabled = ${log.rotateEnabled}`,
+    `log_rotate_when = ${log.rotateWhen}`,
+    `log_backup_count = ${log.backupCount}`,
+    `config_check_enable = ${config.configCheckEnable}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,148 @@
+// bin/ftp-server.js: reads the options and the configuration, then runs the daemon (or the quick start).
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfigFile } from '../config/load';
+import type { LoadedConfig } from '../config/load';
+import { checkResources } from '../config/memory-check';
+import { createDaemonLogger } from '../log/logger';
+import { startDaemon } from '../server/daemon';
+import { USAGE, UsageError, parseArgs } from './args';
+import type { CliOptions } from './args';
+import { describeConfig } from './describe';
+import { quickStartBanner, startQuickStart } from './quick-start';
+
+/** Install root: dist/src/cli -> repository root. */
+const ROOT = path.resolve(__dirname, '../../..');
+export const DEFAULT_CONFIG_PATH = path.join(ROOT, 'conf', 'vsftpd.conf');
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_CONFIG = 2;
+
+function version(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const err = (text: string): void => void process.stderr.write(`${text}\n`);
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
+
+/** Runs the command line; resolves with the exit status once the server has stopped (or failed to start). */
+export async function main(argv: string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`ftp-server: ${e.message}\n\n${USAGE}`);
+      return EXIT_BAD_CONFIG;
+    }
+    throw e;
+  }
+  if (options.help) {
+    out(USAGE);
+    return EXIT_OK;
+  }
+  if (options.version) {
+    out(`cos-ftp-server ${version()}`);
+    return EXIT_OK;
+  }
+
+  const configPath = options.config ? path.resolve(options.config) : DEFAULT_CONFIG_PATH;
+  if (!options.config && !fs.existsSync(configPath)) return runQuickStart(options);
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfigFile(configPath);
+    const problems = await checkResources(loaded.config);
+    if (problems.length) throw new ConfigError(configPath, problems);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`ftp-server: ${e.message}`);
+      return EXIT_BAD_CONFIG;
+    }
+    throw e;
+  }
+  const { config, warnings } = loaded;
+  if (options.checkConfig) {
+    out(describeConfig(config));
+    for (const w of warnings) err(`warning: ${w}`);
+    out(`\n# configuration OK (${config.accounts.length} account(s))`);
+    return EXIT_OK;
+  }
+
+  const log = createDaemonLogger(config.log);
+  for (const w of warnings) log.logger.warn(w);
+  try {
+    const daemon = await startDaemon(config, log.logger, {
+      graceMs: options.graceSeconds === undefined ? undefined : options.graceSeconds * 1000,
+      statusIntervalMs: options.statusSeconds === undefined ? undefined : options.statusSeconds * 1000,
+      readyInfo: { logFile: log.file },
+    });
+    await daemon.stopped;
+    return EXIT_OK;
+  } catch (e) {
+    log.logger.fatal({ err: e }, 'cannot start');
+    err(`ftp-server: cannot start: ${describeStartError(e, config.network.listenPort)}`);
+    return EXIT_FAILURE;
+  } finally {
+    log.close();
+  }
+}
+
+async function runQuickStart(options: CliOptions): Promise<number> {
+  if (options.checkConfig) {
+    out(`No configuration file at ${DEFAULT_CONFIG_PATH}: "npm start" runs the quick start (local store under ./data).`);
+    return EXIT_OK;
+  }
+  let quick;
+  try {
+    quick = await startQuickStart({ port: options.port, listen: options.listen, dataDir: options.dataDir });
+  } catch (e) {
+    err(`ftp-server: cannot start the quick start's local store: ${(e as Error).message}`);
+    return EXIT_FAILURE;
+  }
+  const log = createDaemonLogger(quick.config.log);
+  try {
+    const store = quick.store;
+    const daemon = await startDaemon(quick.config, log.logger, {
+      graceMs: options.graceSeconds === undefined ? undefined : options.graceSeconds * 1000,
+      statusIntervalMs: options.statusSeconds === undefined ? undefined : options.statusSeconds * 1000,
+      onStopped: () => store.close(),
+      readyInfo: { quickStart: true, dataDir: quick.dataDir, user: 'demo', logFile: log.file },
+    });
+    out(quickStartBanner(quick, daemon.gateway.port));
+    await daemon.stopped;
+    return EXIT_OK;
+  } catch (e) {
+    log.logger.fatal({ err: e }, 'cannot start');
+    err(`ftp-server: cannot start: ${describeStartError(e, quick.config.network.listenPort)}`);
+    await quick.store.close();
+    return EXIT_FAILURE;
+  } finally {
+    log.close();
+  }
+}
+
+function describeStartError(e: unknown, port: number): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return `port ${port} is already in use (another server running?)`;
+  if (code === 'EACCES') return `no permission to listen on port ${port} (ports below 1024 need root)`;
+  if (code === 'EADDRNOTAVAIL') return 'the listen address is not an address of this machine';
+  return (e as Error).message ?? String(e);
+}
+
+/** Entry point of bin/ftp-server.js: exits with main's status; an unexpected error prints one line, no stack. */
+export function run(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      err(`ftp-server: ${(e as Error)?.message ?? String(e)}`);
+      if (process.env.DEBUG) err(String((e as Error)?.stack));
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}
