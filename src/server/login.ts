@@ -1,6 +1,11 @@
 // Owner: filesystem layer. Checks USER/PASS against the accounts and hands ftp-srv a CosFileSystem.
+// Also owns the USER and PASS commands: ftp-srv answers "Username already set" to a second USER, so a client
+// whose first PASS failed could never log in on the same connection.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FtpConnection, FileSystem } from 'ftp-srv';
-import type { GatewayContext } from './context';
+import type { Logger } from 'pino';
+import { CosFileSystem } from '../filesystem/cos-filesystem';
+import type { AccountContext, GatewayContext } from './context';
 
 export type LoginListener = (
   data: { connection: FtpConnection; username: string; password: string },
@@ -8,6 +13,105 @@ export type LoginListener = (
   reject: (err?: Error) => void,
 ) => void;
 
-export function createLoginHandler(_context: GatewayContext): LoginListener {
-  return (_data, _resolve, reject) => reject(new Error('not implemented'));
+/** A failed PASS is answered after this delay: it slows password guessing without hurting real users. */
+export const FAILED_LOGIN_DELAY_MS = 300;
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** The account whose user name and password both match; every account is compared, in constant time each. */
+export function findAccount(accounts: AccountContext[], username: string, password: string): AccountContext | undefined {
+  const user = digest(username);
+  const pass = digest(password);
+  let found: AccountContext | undefined;
+  for (const a of accounts) {
+    const userOk = timingSafeEqual(user, digest(a.account.userName));
+    const passOk = timingSafeEqual(pass, digest(a.account.password));
+    if (userOk && passOk && !found) found = a;
+  }
+  return found;
+}
+
+/** Session identity for log lines; the password is never logged. */
+function printable(name: string): string {
+  return name.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?').slice(0, 64);
+}
+
+export function createLoginHandler(context: GatewayContext): LoginListener {
+  const log = context.logger.child({ component: 'login' });
+  return ({ connection, username, password }, resolve, reject) => {
+    const account = findAccount(context.accounts, username ?? '', password ?? '');
+    if (!account) {
+      log.warn({ user: printable(username ?? ''), ip: connection.ip }, 'login failed');
+      setTimeout(() => reject(new Error('Login incorrect.')), FAILED_LOGIN_DELAY_MS);
+      return;
+    }
+    const sessionLog = context.logger.child({ component: 'fs', user: account.account.userName, session: connection.id });
+    const fs = new CosFileSystem(connection, context, account, sessionLog as Logger);
+    log.info({ user: account.account.userName, ip: connection.ip, bucket: account.account.bucket, prefix: account.account.prefix }, 'login');
+    resolve({ fs, cwd: '/' });
+  };
+}
+
+interface LoginConnection {
+  username?: string;
+  authenticated?: boolean;
+  fs?: unknown;
+  renameFrom?: unknown;
+  login(username: string, password: string): PromiseLike<unknown>;
+  reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;
+}
+
+interface CommandArgs {
+  log: Logger;
+  command: { directive: string; arg: string | null };
+}
+
+interface RegistryEntry {
+  directive: string | string[];
+  handler: (this: LoginConnection, args: CommandArgs) => unknown;
+  syntax: string;
+  description: string;
+  flags?: { no_auth?: boolean; feat?: string };
+}
+
+/** Replaces ftp-srv's USER and PASS. */
+export function installLoginCommands(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry>;
+  registry.USER = {
+    directive: 'USER',
+    handler({ command }) {
+      const name = command.arg;
+      if (!name) return this.reply(501, 'Must provide username.');
+      // A new USER starts a new login, whatever came before (a failed PASS, or another user's session).
+      this.authenticated = false;
+      this.fs = undefined;
+      this.renameFrom = undefined;
+      this.username = name;
+      return this.reply(331, 'Please specify the password.');
+    },
+    syntax: '{{cmd}} <username>',
+    description: 'Authentication username',
+    flags: { no_auth: true },
+  };
+  registry.PASS = {
+    directive: 'PASS',
+    async handler({ command }) {
+      if (!this.username) return this.reply(503, 'Login with USER first.');
+      if (this.authenticated) return this.reply(202, 'Already logged in.');
+      const username = this.username;
+      try {
+        await this.login(username, command.arg ?? '');
+      } catch {
+        // Forget the user name: the next attempt starts with USER again.
+        this.username = undefined;
+        this.authenticated = false;
+        return this.reply(530, 'Login incorrect.');
+      }
+      return this.reply(230, 'Login successful.');
+    },
+    syntax: '{{cmd}} <password>',
+    description: 'Authentication password',
+    flags: { no_auth: true },
+  };
 }

@@ -1,4 +1,211 @@
 // Owner: filesystem layer. Framing of control-channel lines across TCP segments, ordered execution, parser fixes.
+//
+// ftp-srv 4.6.3 decodes each TCP chunk on its own and runs the commands of different chunks concurrently, and its
+// parser strips every `"` and drops `-x` tokens. Here (patching its FtpConnection/FtpCommands prototypes; ftp-srv
+// is pinned to 4.6.3): bytes are buffered until CRLF, each line is decoded as UTF-8 (bytes that are not valid
+// UTF-8 become lone surrogates, which the file system refuses with 553), Telnet IAC sequences are dropped, and the
+// commands of one connection run one after the other. ABOR and QUIT are the exception while a data transfer runs:
+// they must reach the running transfer (ABOR cancels it, QUIT abandons it).
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { installLoginCommands } from './login';
+
+/** A control line longer than this without CRLF is refused and the connection closed. */
+export const MAX_LINE_BYTES = 16 * 1024;
+/** Commands queued beyond this pause reading from the client until the queue drains. */
+const MAX_QUEUED = 64;
+
+const DATA_COMMANDS = new Set(['STOR', 'APPE', 'STOU', 'RETR', 'LIST', 'NLST', 'MLSD']);
+const OUT_OF_BAND = new Set(['ABOR', 'QUIT']);
+
+export interface ParsedCommand {
+  directive: string;
+  arg: string | null;
+  flags: string[];
+  raw: string;
+}
+
+interface PatchedConnection {
+  commandSocket?: Socket;
+  log: Logger;
+  commands: { parse(message: string): ParsedCommand; handle(command: ParsedCommand | string): PromiseLike<unknown> };
+  reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;
+  close(code?: number, message?: string): PromiseLike<unknown>;
+}
+
+interface LineState {
+  pending: Buffer;
+  queue: ParsedCommand[];
+  running: string | undefined;
+  paused: boolean;
+}
+
+const states = new WeakMap<object, LineState>();
+
+/**
+ * Decodes UTF-8 like Python's `surrogateescape`: each byte that is not part of a valid sequence becomes U+DC80..
+ * U+DCFF, a lone surrogate that valid UTF-8 can never produce, so names with invalid bytes are recognisable.
+ */
+export function decodeUtf8Escaped(bytes: Buffer): string {
+  let out = '';
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    let len = 0;
+    let cp = 0;
+    let min = 0;
+    if (b >= 0xc2 && b <= 0xdf) [len, cp, min] = [2, b & 0x1f, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [len, cp, min] = [3, b & 0x0f, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [len, cp, min] = [4, b & 0x07, 0x10000];
+    let ok = len > 0 && i + len <= n;
+    for (let k = 1; ok && k < len; k++) {
+      const c = bytes[i + k];
+      if ((c & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (c & 0x3f);
+    }
+    if (ok && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) ok = false;
+    if (ok) {
+      out += String.fromCodePoint(cp);
+      i += len;
+    } else {
+      out += String.fromCharCode(0xdc00 + b);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Drops Telnet IAC sequences (clients send IAC IP IAC DM before ABOR); IAC IAC stands for a 0xFF byte. */
+export function stripTelnet(line: Buffer): Buffer {
+  if (!line.includes(0xff)) return line;
+  const out: number[] = [];
+  for (let i = 0; i < line.length; i++) {
+    const b = line[i];
+    if (b !== 0xff) {
+      out.push(b);
+      continue;
+    }
+    const next = line[i + 1];
+    if (next === 0xff) {
+      out.push(0xff);
+      i++;
+    } else if (next !== undefined && next >= 0xfb && next <= 0xfe) {
+      i += 2; // WILL/WONT/DO/DONT <option>
+    } else if (next !== undefined && next >= 0xf0) {
+      i++; // IP, DM, AYT...
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** `VERB arg`: the argument is everything after the first space, exactly as sent (quotes, `-x`, spaces kept). */
+export function parseCommandLine(message: string): ParsedCommand {
+  const line = message.replace(/^\s+/, '');
+  const space = line.indexOf(' ');
+  const directive = (space < 0 ? line : line.slice(0, space)).trim().toUpperCase();
+  const rest = space < 0 ? '' : line.slice(space + 1);
+  return { directive, arg: rest.trim() === '' ? null : rest, flags: [], raw: message };
+}
+
+/** Splits buffered bytes into complete CRLF-terminated lines; returns the lines and the unterminated rest. */
+export function splitLines(pending: Buffer): { lines: Buffer[]; rest: Buffer } {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (;;) {
+    const eol = pending.indexOf('\r\n', start);
+    if (eol < 0) break;
+    lines.push(pending.subarray(start, eol));
+    start = eol + 2;
+  }
+  return { lines, rest: pending.subarray(start) };
+}
+
+function stateOf(connection: object): LineState {
+  let state = states.get(connection);
+  if (!state) {
+    state = { pending: Buffer.alloc(0), queue: [], running: undefined, paused: false };
+    states.set(connection, state);
+  }
+  return state;
+}
+
+function execute(connection: PatchedConnection, command: ParsedCommand): Promise<void> {
+  return Promise.resolve()
+    .then(() => connection.commands.handle(command))
+    .then(
+      () => undefined,
+      (err: unknown) => {
+        connection.log.error({ err: err instanceof Error ? err.message : String(err), directive: command.directive }, 'command failed');
+      },
+    );
+}
+
+function pump(connection: PatchedConnection, state: LineState): void {
+  if (state.running !== undefined) return;
+  const socket = connection.commandSocket;
+  if (!socket || socket.destroyed) {
+    state.queue.length = 0;
+    return;
+  }
+  const command = state.queue.shift();
+  if (!command) return;
+  if (state.paused && state.queue.length < MAX_QUEUED / 2) {
+    state.paused = false;
+    socket.resume();
+  }
+  state.running = command.directive;
+  void execute(connection, command).then(() => {
+    state.running = undefined;
+    pump(connection, state);
+  });
+}
+
+function handleData(this: PatchedConnection, data: Buffer | string): void {
+  const state = stateOf(this);
+  const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const { lines, rest } = splitLines(state.pending.length ? Buffer.concat([state.pending, chunk]) : chunk);
+  state.pending = Buffer.from(rest);
+  for (const bytes of lines) {
+    const message = decodeUtf8Escaped(stripTelnet(bytes));
+    if (message.trim() === '') continue;
+    const command = this.commands.parse(message);
+    if (state.running !== undefined && DATA_COMMANDS.has(state.running) && OUT_OF_BAND.has(command.directive)) {
+      void execute(this, command);
+      continue;
+    }
+    state.queue.push(command);
+  }
+  if (state.pending.length > MAX_LINE_BYTES) {
+    state.pending = Buffer.alloc(0);
+    state.queue.length = 0;
+    this.log.warn({ bytes: MAX_LINE_BYTES }, 'control line too long; closing');
+    void this.close(500, 'Command line too long.');
+    return;
+  }
+  if (state.queue.length > MAX_QUEUED && !state.paused && this.commandSocket) {
+    state.paused = true;
+    this.commandSocket.pause();
+  }
+  pump(this, state);
+}
+
+let installed = false;
+
 export function installProtocolFixes(): void {
-  // to be implemented
+  if (installed) return;
+  installed = true;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const FtpConnection = require('ftp-srv/src/connection') as { prototype: { _handleData: unknown } };
+  const FtpCommands = require('ftp-srv/src/commands') as { prototype: { parse: unknown } };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  // The constructor binds `this._handleData` from the prototype, so every new connection gets these.
+  FtpConnection.prototype._handleData = handleData;
+  FtpCommands.prototype.parse = parseCommandLine;
+  installLoginCommands();
 }

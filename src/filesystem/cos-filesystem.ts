@@ -1,0 +1,388 @@
+// One FTP session's view of its account: FTP `/` is the bucket root, or the account's key prefix.
+// Each method resolves and authorises its path, then makes the fewest COS requests that answer it; nothing is
+// cached between commands (other sessions and tools change the bucket too).
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { FileSystem } from 'ftp-srv';
+import type { FtpConnection } from 'ftp-srv';
+import type { Logger } from 'pino';
+import type { AccountConfig } from '../config/types';
+import type { AccountContext, GatewayContext } from '../server/context';
+import { openDownload, openUpload } from '../transfer/index';
+import { Bucket, type ObjectInfo } from './bucket';
+import { FtpReplyError, badName, refused, storageError } from './errors';
+import type { Entry } from './format';
+import { type ListingSummary, listDirectory } from './listing';
+import { type Access, can, refusalReason } from './permissions';
+import { baseName, dirKey, fileKey, isWithin, namesDirectory, resolvePath } from './paths';
+import { renameDirectory, renameFile } from './rename';
+
+/** What RNFR found, kept on the session until RNTO. */
+export interface RenameSource {
+  path: string;
+  kind: 'file' | 'dir';
+  /** The object, for a file. */
+  object?: ObjectInfo;
+}
+
+/** What LIST/NLST/MLSD/STAT found for a path: a directory (streamed in pages) or a single file. */
+export type ListingTarget = { kind: 'dir'; path: string } | { kind: 'file'; path: string; entry: Entry };
+
+/** A stat-like answer for ftp-srv's generic callers (STOU's name check). */
+export interface FileStat {
+  name: string;
+  size: number;
+  mtime: Date;
+  isDirectory(): boolean;
+}
+
+export class CosFileSystem extends FileSystem {
+  readonly account: AccountConfig;
+  readonly bucket: Bucket;
+  private cwdPath = '/';
+
+  constructor(
+    readonly ftpConnection: FtpConnection,
+    readonly gateway: GatewayContext,
+    readonly accountContext: AccountContext,
+    readonly log: Logger,
+  ) {
+    super(ftpConnection, { root: '/', cwd: '/' });
+    this.account = accountContext.account;
+    this.bucket = new Bucket(accountContext);
+  }
+
+  get user(): string {
+    return this.account.userName;
+  }
+
+  /** The FTP cwd; never a key (see paths.ts). */
+  override currentDirectory(): string {
+    return this.cwdPath;
+  }
+
+  /** The normalised FTP path that `arg` names (the cwd when absent). */
+  resolve(arg: string | null | undefined): string {
+    return resolvePath(this.cwdPath, arg ?? '');
+  }
+
+  /** Refuses (550) what the account's authority or delete_enable forbid; the caller logs it via refusal(). */
+  require(access: Access, _command: string, _path: string): void {
+    if (can(this.account, access)) return;
+    throw refused(`Permission denied: ${refusalReason(this.account, access)}.`);
+  }
+
+  /** Logs any refusal (authority, missing file, bad name, storage failure) with user and path; returns its reply. */
+  refusal(command: string, path: string | null | undefined, err: unknown): FtpReplyError {
+    const e = err instanceof FtpReplyError ? err : storageError(err, command);
+    this.log.warn({ user: this.user, command, path, code: e.code, reason: e.message }, 'refused');
+    return e;
+  }
+
+  private async isDirectory(path: string): Promise<boolean> {
+    if (path === '/') return true;
+    return this.bucket.anyUnder(dirKey(this.account.prefix, path));
+  }
+
+  // ---- navigation -------------------------------------------------------------------------------------------
+
+  /** CWD: one GetBucket (max-keys 1), none for the root. */
+  override async chdir(arg = ''): Promise<string> {
+    const path = this.resolve(arg);
+    this.require('read', 'CWD', path);
+    let exists: boolean;
+    try {
+      exists = await this.isDirectory(path);
+    } catch (err) {
+      throw storageError(err, 'CWD');
+    }
+    if (!exists) throw refused(`${path}: No such directory.`);
+    this.cwdPath = path;
+    return path;
+  }
+
+  // ---- single objects ---------------------------------------------------------------------------------------
+
+  /** SIZE, MDTM: one HEAD. */
+  async fileInfo(arg: string | null, command: string): Promise<ObjectInfo> {
+    const path = this.resolve(arg);
+    this.require('read', command, path);
+    if (path === '/' || namesDirectory(arg ?? '')) throw refused(`${path}: Not a plain file.`);
+    let info: ObjectInfo | undefined;
+    try {
+      info = await this.bucket.head(fileKey(this.account.prefix, path));
+    } catch (err) {
+      throw storageError(err, command);
+    }
+    if (!info) throw refused(`${path}: No such file.`);
+    return info;
+  }
+
+  /** MLST: the root costs nothing; a file one HEAD; a directory one HEAD (unless named with `/`) + one GetBucket. */
+  async entryOf(arg: string | null, command: string): Promise<{ path: string; entry: Entry }> {
+    const path = this.resolve(arg);
+    this.require('read', command, path);
+    return { path, entry: await this.lookup(path, arg ?? '') };
+  }
+
+  /** ftp-srv's generic stat (STOU tests whether a name is free with it): any authority may ask. */
+  override async get(fileName: string | null): Promise<FileStat> {
+    const path = this.resolve(fileName);
+    const entry = await this.lookup(path, fileName ?? '');
+    return {
+      name: entry.name,
+      size: entry.size,
+      mtime: new Date(entry.mtime ?? Date.now()),
+      isDirectory: () => entry.type === 'dir',
+    };
+  }
+
+  private async lookup(path: string, arg: string): Promise<Entry> {
+    if (path === '/') return { name: '/', type: 'dir', size: 0 };
+    try {
+      if (!namesDirectory(arg)) {
+        const info = await this.bucket.head(fileKey(this.account.prefix, path));
+        if (info) return { name: baseName(path), type: 'file', size: info.size, mtime: info.mtime };
+      }
+      if (await this.isDirectory(path)) return { name: baseName(path), type: 'dir', size: 0 };
+    } catch (err) {
+      throw storageError(err, 'STAT');
+    }
+    throw refused(`${path}: No such file or directory.`);
+  }
+
+  override getUniqueName(fileName?: string | null): string {
+    const base = fileName ? baseName(this.resolve(fileName)) : 'file';
+    return `${base}.${randomBytes(4).toString('hex')}`;
+  }
+
+  // ---- listings ---------------------------------------------------------------------------------------------
+
+  /**
+   * LIST/NLST/MLSD/STAT: streams a directory page by page into `onPage`, or, when the path is a file, answers that
+   * one entry. A directory costs one GetBucket per 1000 entries; a file or a missing path one more HEAD.
+   * `onStart` runs once the target is known to exist, before the first entries (LIST sends 150 there).
+   */
+  async walk(
+    arg: string | null,
+    command: string,
+    opts: { cap: number; filesToo: boolean },
+    onStart: (target: ListingTarget) => Promise<void>,
+    onPage: (entries: Entry[]) => Promise<void>,
+  ): Promise<ListingSummary & { target: ListingTarget }> {
+    const path = this.resolve(arg);
+    this.require('read', command, path);
+    const prefix = dirKey(this.account.prefix, path);
+    let started = false;
+    let summary: ListingSummary;
+    let callbackError: unknown;
+    const target: ListingTarget = { kind: 'dir', path };
+    try {
+      summary = await listDirectory(this.bucket, prefix, opts.cap, async (entries) => {
+        try {
+          if (!started) {
+            started = true;
+            await onStart(target);
+          }
+          await onPage(entries);
+        } catch (err) {
+          callbackError = err;
+          throw err;
+        }
+      });
+    } catch (err) {
+      // The caller's own failures (data connection lost, refusal) pass as they are.
+      if (err === callbackError) throw err;
+      if (started) throw storageError(err, `${command} interrupted`);
+      throw storageError(err, command);
+    }
+    if (summary.found || path === '/') {
+      if (!started) await onStart(target);
+      return { ...summary, target };
+    }
+    // Nothing under the prefix: perhaps a file of that name.
+    let info: ObjectInfo | undefined;
+    if (opts.filesToo && !namesDirectory(arg ?? '')) {
+      try {
+        info = await this.bucket.head(fileKey(this.account.prefix, path));
+      } catch (err) {
+        throw storageError(err, command);
+      }
+    }
+    if (!info) throw refused(`${path}: No such file or directory.`);
+    const fileTarget: ListingTarget = {
+      kind: 'file',
+      path,
+      entry: { name: baseName(path), type: 'file', size: info.size, mtime: info.mtime },
+    };
+    await onStart(fileTarget);
+    await onPage([fileTarget.entry]);
+    return { ...summary, requests: summary.requests + 1, count: 1, target: fileTarget };
+  }
+
+  // ---- directories ------------------------------------------------------------------------------------------
+
+  /** MKD: one GetBucket (already there?) + one PUT of the `dir/` marker. */
+  override async mkdir(arg: string): Promise<string> {
+    const path = this.resolve(arg);
+    this.require('write', 'MKD', path);
+    if (path === '/') throw refused('/: Directory already exists.');
+    const marker = dirKey(this.account.prefix, path);
+    try {
+      if (await this.bucket.anyUnder(marker)) throw refused(`${path}: Directory already exists.`);
+      await this.bucket.putEmpty(marker);
+    } catch (err) {
+      throw storageError(err, 'MKD');
+    }
+    return path;
+  }
+
+  /** RMD: one GetBucket (max-keys 2: the marker and anything else) + one DELETE of the marker. */
+  async removeDirectory(arg: string | null): Promise<string> {
+    const path = this.resolve(arg);
+    this.require('write', 'RMD', path);
+    this.require('delete', 'RMD', path);
+    if (path === '/') throw refused('/: The root directory cannot be removed.');
+    const marker = dirKey(this.account.prefix, path);
+    try {
+      const page = await this.bucket.list({ prefix: marker, maxKeys: 2 });
+      if (page.objects.length === 0 && page.prefixes.length === 0) throw refused(`${path}: No such directory.`);
+      if (page.objects.some((o) => o.key !== marker)) throw refused(`${path}: Directory not empty.`);
+      await this.bucket.delete(marker);
+    } catch (err) {
+      throw storageError(err, 'RMD');
+    }
+    if (isWithin(this.cwdPath, path)) this.cwdPath = '/';
+    return path;
+  }
+
+  // ---- files ------------------------------------------------------------------------------------------------
+
+  /** DELE: one HEAD (so a missing file is a 550) + one DELETE. */
+  async deleteFile(arg: string | null): Promise<string> {
+    const path = this.resolve(arg);
+    this.require('write', 'DELE', path);
+    this.require('delete', 'DELE', path);
+    if (path === '/' || namesDirectory(arg ?? '')) throw refused(`${path}: Not a plain file (use RMD for directories).`);
+    const key = fileKey(this.account.prefix, path);
+    try {
+      if (!(await this.bucket.head(key))) throw refused(`${path}: No such file.`);
+      await this.bucket.delete(key);
+    } catch (err) {
+      throw storageError(err, 'DELE');
+    }
+    return path;
+  }
+
+  /** ftp-srv's generic delete: a file if one exists, else a directory. */
+  override async delete(arg: string): Promise<void> {
+    try {
+      await this.deleteFile(arg);
+    } catch (err) {
+      if (err instanceof FtpReplyError && /No such file/.test(err.message)) await this.removeDirectory(arg);
+      else throw err;
+    }
+  }
+
+  /** STOR/APPE/STOU: resolve and authorise, then the transfer layer's upload stream. */
+  override write(fileName: string | null, opts: { append?: boolean; start?: number } = {}): { stream: Writable; clientPath: string } {
+    const command = opts.append ? 'APPE' : 'STOR';
+    try {
+      if (!fileName) throw badName('File name required.');
+      const path = this.resolve(fileName);
+      this.require('write', command, path);
+      if (namesDirectory(fileName)) throw badName(`${path}: Not a valid file name.`);
+      const key = fileKey(this.account.prefix, path);
+      const stream = openUpload(this.target(key), opts);
+      return { stream, clientPath: path };
+    } catch (err) {
+      throw this.refusal(command, fileName, err);
+    }
+  }
+
+  /** RETR: resolve and authorise, then the transfer layer's download stream. */
+  override async read(fileName: string | null, opts: { start?: number } = {}): Promise<{ stream: Readable; clientPath: string }> {
+    let path: string | undefined;
+    let key: string;
+    try {
+      if (!fileName) throw badName('File name required.');
+      path = this.resolve(fileName);
+      this.require('read', 'RETR', path);
+      if (namesDirectory(fileName)) throw refused(`${path}: Not a plain file.`);
+      key = fileKey(this.account.prefix, path);
+    } catch (err) {
+      throw this.refusal('RETR', fileName, err);
+    }
+    const stream = await openDownload(this.target(key), opts);
+    return { stream, clientPath: path };
+  }
+
+  private target(key: string): Parameters<typeof openUpload>[0] {
+    return {
+      gateway: this.gateway,
+      account: this.accountContext,
+      connection: this.ftpConnection,
+      key,
+      log: this.log,
+    };
+  }
+
+  // ---- rename -----------------------------------------------------------------------------------------------
+
+  /** RNFR: one HEAD for a file; a directory one more GetBucket (max-keys 1). */
+  async renameSource(arg: string | null): Promise<RenameSource> {
+    const path = this.resolve(arg);
+    this.require('write', 'RNFR', path);
+    this.require('delete', 'RNFR', path);
+    if (path === '/') throw refused('/: The root directory cannot be renamed.');
+    try {
+      if (!namesDirectory(arg ?? '')) {
+        const object = await this.bucket.head(fileKey(this.account.prefix, path));
+        if (object) return { path, kind: 'file', object };
+      }
+      if (await this.isDirectory(path)) return { path, kind: 'dir' };
+    } catch (err) {
+      throw storageError(err, 'RNFR');
+    }
+    throw refused(`${path}: No such file or directory.`);
+  }
+
+  /**
+   * RNTO. A file: copy + delete (2 requests up to 5 GB). A directory: one GetBucket to check the target, one per
+   * 1000 sources, one copy per object, one Delete Multiple per 1000.
+   */
+  async renameTo(source: RenameSource, arg: string | null): Promise<string> {
+    const path = this.resolve(arg);
+    this.require('write', 'RNTO', path);
+    // Replacing an existing target deletes it: the same right as DELE.
+    this.require('delete', 'RNTO', path);
+    if (path === '/') throw badName('/: Not a valid target name.');
+    if (path === source.path) return path;
+    const prefix = this.account.prefix;
+    if (source.kind === 'file' && source.object) {
+      if (namesDirectory(arg ?? '')) throw badName(`${path}: Not a valid file name.`);
+      await renameFile(this.bucket, source.object, fileKey(prefix, path));
+      return path;
+    }
+    if (isWithin(path, source.path)) throw refused(`${path}: A directory cannot be moved into itself.`);
+    const targetPrefix = dirKey(prefix, path);
+    try {
+      const page = await this.bucket.list({ prefix: targetPrefix, maxKeys: 2 });
+      if (page.objects.some((o) => o.key !== targetPrefix)) throw refused(`${path}: Target directory exists and is not empty.`);
+    } catch (err) {
+      throw storageError(err, 'RNTO');
+    }
+    const moved = await renameDirectory(this.bucket, dirKey(prefix, source.path), targetPrefix, this.log);
+    this.log.info({ user: this.user, from: source.path, to: path, objects: moved }, 'directory renamed');
+    if (isWithin(this.cwdPath, source.path)) this.cwdPath = path + this.cwdPath.slice(source.path.length);
+    return path;
+  }
+
+  override async rename(from: string, to: string): Promise<void> {
+    await this.renameTo(await this.renameSource(from), to);
+  }
+
+  override chmod(): Promise<void> {
+    return Promise.reject(new FtpReplyError(502, 'SITE CHMOD is not supported by object storage.'));
+  }
+}

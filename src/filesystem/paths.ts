@@ -1,0 +1,84 @@
+// FTP paths -> object keys. Every path a client names is normalised here, server-side, before any key is built:
+// `\` is a separator, empty and `.` segments vanish, `..` pops a segment and is clamped at the user's root (as
+// vsftpd's chroot does). A key is only ever `prefix + normalised path`, so nothing reaches outside bucket+prefix.
+import { badName } from './errors';
+
+/** COS refuses object keys longer than 850 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 850;
+
+/** NUL, CR, LF; and lone surrogates, which stand for bytes that were not valid UTF-8 (see protocol-fixes). */
+const FORBIDDEN = /[\0\r\n]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The segments of a normalised absolute FTP path (`/` -> []). */
+export function segmentsOf(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+/** Refuses (553) names with NUL, CR, LF or invalid UTF-8. */
+export function checkName(arg: string): void {
+  const bad = FORBIDDEN.exec(arg);
+  if (!bad) return;
+  const c = bad[0].charCodeAt(0);
+  if (c === 0) throw badName('File name not allowed: it contains a NUL character.');
+  if (c === 13 || c === 10) throw badName('File name not allowed: it contains a line break.');
+  throw badName('File name not allowed: it is not valid UTF-8.');
+}
+
+/**
+ * The absolute, normalised FTP path (`/` or `/a/b`) that `arg` names from `cwd`; `..` above the root stays at
+ * the root. Refuses forbidden characters (553).
+ */
+export function resolvePath(cwd: string, arg: string): string {
+  checkName(arg);
+  const raw = arg.replace(/\\/g, '/');
+  const out = raw.startsWith('/') ? [] : segmentsOf(cwd);
+  for (const segment of raw.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') out.pop();
+    else out.push(segment);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** True when the argument names a directory explicitly (`a/`, `a/.`, `..`): a file of that name is not meant. */
+export function namesDirectory(arg: string): boolean {
+  const raw = arg.replace(/\\/g, '/');
+  return /(^|\/)\.{0,2}$/.test(raw) || raw.endsWith('/');
+}
+
+/** The last segment of a normalised path ('' for the root). */
+export function baseName(path: string): string {
+  const segments = segmentsOf(path);
+  return segments.length ? segments[segments.length - 1] : '';
+}
+
+/** The parent of a normalised path (the root is its own parent). */
+export function parentOf(path: string): string {
+  const segments = segmentsOf(path);
+  segments.pop();
+  return `/${segments.join('/')}`;
+}
+
+/** True when `path` is `dir` itself or lies under it. */
+export function isWithin(path: string, dir: string): boolean {
+  return path === dir || dir === '/' || path.startsWith(`${dir}/`);
+}
+
+function checkLength(key: string): string {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw badName(`File name not allowed: the object key would exceed ${MAX_KEY_BYTES} bytes.`);
+  }
+  return key;
+}
+
+/** The object key of a file path (never the root). */
+export function fileKey(prefix: string, path: string): string {
+  if (path === '/') throw badName('File name not allowed: the root directory is not a file.');
+  return checkLength(prefix + path.slice(1));
+}
+
+/** The key prefix of a directory path: the account prefix for `/`, else `prefix + a/b/` (also its marker key). */
+export function dirKey(prefix: string, path: string): string {
+  if (path === '/') return prefix;
+  return checkLength(`${prefix}${path.slice(1)}/`);
+}

@@ -1,0 +1,125 @@
+// Rename in object storage: copy, then delete. A directory is every key under its prefix; its sources are deleted
+// only after every copy succeeded, so a failure never loses an object that was not copied.
+import type { Logger } from 'pino';
+import { type Bucket, MAX_BATCH, type ObjectInfo } from './bucket';
+import { FtpReplyError, describeCosError, storageError } from './errors';
+
+/** Copy sizes (mutable so that tests can exercise the multipart path without 5 GB objects). */
+export const copyLimits = {
+  /** PUT Object - Copy accepts objects up to 5 GB; above, Upload Part - Copy. */
+  singleCopyMaxBytes: 5 * 1024 ** 3,
+  /** Part size of a multipart copy, raised when needed to stay within 10,000 parts. */
+  partBytes: 512 * 1024 ** 2,
+};
+
+/** Parallel copies during a directory rename. */
+const COPY_CONCURRENCY = 4;
+
+export async function copyObject(bucket: Bucket, source: string, target: string, size: number): Promise<void> {
+  if (size > copyLimits.singleCopyMaxBytes) {
+    const partBytes = Math.max(copyLimits.partBytes, Math.ceil(size / 10_000));
+    await bucket.multipartCopy(source, target, size, partBytes);
+  } else {
+    await bucket.copy(source, target);
+  }
+}
+
+/** A file: copy then delete (2 requests up to 5 GB). */
+export async function renameFile(bucket: Bucket, source: ObjectInfo, targetKey: string): Promise<void> {
+  try {
+    await copyObject(bucket, source.key, targetKey, source.size);
+  } catch (err) {
+    throw storageError(err, 'Rename failed, nothing changed');
+  }
+  try {
+    await bucket.delete(source.key);
+  } catch (err) {
+    throw new FtpReplyError(451, `Renamed by copy, but the old name could not be removed (${describeCosError(err)})`, err);
+  }
+}
+
+/** Every key under `prefix` (marker included), page by page. */
+async function keysUnder(bucket: Bucket, prefix: string): Promise<ObjectInfo[]> {
+  const all: ObjectInfo[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, marker, maxKeys: MAX_BATCH });
+    all.push(...page.objects);
+    marker = page.nextMarker;
+  } while (marker !== undefined);
+  return all;
+}
+
+/** Runs `work` over `items` with at most `limit` at a time; stops starting new work after the first failure. */
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+async function deleteAll(bucket: Bucket, keys: string[]): Promise<Array<{ key: string; reason: string }>> {
+  const failed: Array<{ key: string; reason: string }> = [];
+  for (let i = 0; i < keys.length; i += MAX_BATCH) {
+    const batch = keys.slice(i, i + MAX_BATCH);
+    try {
+      failed.push(...(await bucket.deleteMany(batch)));
+    } catch (err) {
+      failed.push(...batch.map((key) => ({ key, reason: describeCosError(err) })));
+    }
+  }
+  return failed;
+}
+
+/**
+ * A directory: copy every key under `sourcePrefix` to `targetPrefix`, then delete the sources. When a copy fails,
+ * the copies made are removed again and every source stays. Returns the number of objects moved.
+ */
+export async function renameDirectory(
+  bucket: Bucket,
+  sourcePrefix: string,
+  targetPrefix: string,
+  log: Logger,
+): Promise<number> {
+  let sources: ObjectInfo[];
+  try {
+    sources = await keysUnder(bucket, sourcePrefix);
+  } catch (err) {
+    throw storageError(err, 'Rename failed, nothing changed');
+  }
+  const copied: string[] = [];
+  try {
+    await eachLimited(sources, COPY_CONCURRENCY, async (o) => {
+      const target = targetPrefix + o.key.slice(sourcePrefix.length);
+      await copyObject(bucket, o.key, target, o.size);
+      copied.push(target);
+    });
+  } catch (err) {
+    const leftover = await deleteAll(bucket, copied);
+    log.warn(
+      { sourcePrefix, targetPrefix, copied: copied.length, total: sources.length, leftover: leftover.length, err: describeCosError(err) },
+      'directory rename failed; copies removed, sources kept',
+    );
+    const note = leftover.length ? `; ${leftover.length} partial copies could not be removed` : '';
+    throw storageError(err, `Rename failed after ${copied.length} of ${sources.length} copies; nothing was moved${note}`);
+  }
+  const failed = await deleteAll(bucket, sources.map((o) => o.key));
+  if (failed.length) {
+    log.warn({ sourcePrefix, targetPrefix, failed: failed.length, first: failed[0] }, 'directory renamed; some sources not removed');
+    throw new FtpReplyError(
+      451,
+      `Directory copied, but ${failed.length} of ${sources.length} objects could not be removed from the old name`,
+    );
+  }
+  return sources.length;
+}
