@@ -4,9 +4,9 @@
 // - a line whose first non-blank character is `#` or `;` is a comment;
 // - after a value, `#` or `;` starts a comment only when preceded by a blank (`key = value   # comment`), so
 //   `pass#1` and `a;b` are kept as written;
-// - a value wrapped in double or single quotes is taken verbatim between the first and the last quote of the
-//   line (`ftp_login_user_password = "p #w;d"  # comment` gives `p #w;d`); quote a value that contains ` #` or ` ;`
-//   or must keep leading/trailing blanks.
+// - a value wrapped in double or single quotes is taken verbatim up to the closing quote, the first quote that is
+//   followed only by blanks or a comment (`ftp_login_user_password = "p #w;d"  # comment` gives `p #w;d`); quote
+//   a value that contains ` #` or ` ;` or must keep leading/trailing blanks.
 // Keys are case-insensitive (lower-cased, as Python's ConfigParser does); section names are case-sensitive.
 // The cleaned lines are then parsed by the `ini` package, each value escaped with ini.safe so it survives as is.
 import ini from 'ini';
@@ -34,12 +34,13 @@ export function cleanValue(raw: string): { value: string; error?: string } {
   const text = raw.trim();
   const quote = text[0];
   if (quote === '"' || quote === "'") {
-    const end = text.lastIndexOf(quote);
-    if (end > 0) {
-      const rest = text.slice(end + 1).trim();
-      if (rest === '' || rest.startsWith('#') || rest.startsWith(';')) return { value: text.slice(1, end) };
-      return { value: stripComment(text), error: `text after the closing quote: ${rest}` };
+    // The closing quote is the first one followed only by blanks or a comment, so a quote may appear both
+    // inside the value and in the trailing comment.
+    for (let end = text.indexOf(quote, 1); end > 0; end = text.indexOf(quote, end + 1)) {
+      if (/^\s*(?:[#;].*)?$/.test(text.slice(end + 1))) return { value: text.slice(1, end) };
     }
+    const last = text.lastIndexOf(quote);
+    if (last > 0) return { value: stripComment(text), error: `text after the closing quote: ${text.slice(last + 1).trim()}` };
     return { value: stripComment(text), error: 'unterminated quote' };
   }
   return { value: stripComment(text) };

@@ -147,7 +147,7 @@ cos_bucket = b-1250000000
 cos_region = ap-guangzhou
 home_dir = /home/u1/
 ftp_login_user_name = u1
-ftp_login_user_password = "p #w;d "   # quoted: blanks and comment marks kept
+ftp_login_user_password = "p #w;d "   # quoted: "blanks" and comment marks kept
 authority = rw
 [COS_ACCOUNT_2]
 cos_secretid = id
@@ -158,6 +158,7 @@ home_dir = /home/u2
 ftp_login_user_name = u2
 ftp_login_user_password = pa#ss;word
 authority = R
+cos_secretkey = 'it"s' # quotes inside quotes
 delete_enable = no
 cos_prefix = /team//a/
 `;
@@ -169,6 +170,7 @@ cos_prefix = /team//a/
     assert.equal(a1.homeDir, '/home/u1');
     assert.equal(a1.authority, 'RW');
     assert.equal(a2.password, 'pa#ss;word');
+    assert.equal(a2.secretKey, 'it"s');
     assert.equal(a2.endpoint, 'http://127.0.0.1:9000');
     assert.equal(a2.region, '');
     assert.equal(a2.authority, 'R');
