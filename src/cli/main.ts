@@ -112,9 +112,9 @@ async function runQuickStart(options: CliOptions): Promise<number> {
       graceMs: options.graceSeconds === undefined ? undefined : options.graceSeconds * 1000,
       statusIntervalMs: options.statusSeconds === undefined ? undefined : options.statusSeconds * 1000,
       onStopped: () => store.close(),
+      onListening: (port) => out(quickStartBanner(quick, port)),
       readyInfo: { quickStart: true, dataDir: quick.dataDir, user: 'demo', logFile: log.file },
     });
-    out(quickStartBanner(quick, daemon.gateway.port));
     await daemon.stopped;
     return EXIT_OK;
   } catch (e) {

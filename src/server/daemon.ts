@@ -13,6 +13,8 @@ export interface DaemonOptions {
   statusIntervalMs?: number;
   /** Runs after the gateway has closed (e.g. stop the quick start's local store). */
   onStopped?: () => Promise<void>;
+  /** Called once listening, just before the ready line (e.g. to print the quick start's login). */
+  onListening?: (port: number) => void;
   /** Extra fields for the ready line. */
   readyInfo?: Record<string, unknown>;
 }
@@ -69,6 +71,7 @@ export async function startDaemon(config: ServerConfig, logger: Logger, options:
   process.on('SIGTERM', onSignal);
 
   const { network } = config;
+  options.onListening?.(gateway.port);
   logger.info(
     {
       address: network.listenAddress,
