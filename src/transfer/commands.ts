@@ -132,6 +132,8 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
     let clientPath = name ?? '';
     try {
       ({ stream, clientPath } = unwrap(await fs.write(name, { append: mode === 'APPE', start: start || undefined }), clientPath));
+      // Errors are collected by pumpUpload; until then one must not escape as an uncaught 'error' event.
+      stream.on('error', () => undefined);
       record = startRecord('upload', mode, clientPath, stream, args);
       if (stream instanceof CosUploadStream) await stream.prepare();
       if (transfer.abortReason) throw transfer.abortReason;
@@ -194,9 +196,15 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer):
     stream.once('close', () => settle(failure ?? aborted()));
     socket.on('data', onData);
     stream.on('drain', onDrain);
+    // A reset that arrives while the socket is paused (backpressure) reads as a plain end of data on Linux. A
+    // zero-length write tells them apart (it fails on a reset connection), so a reset never commits a truncated file.
+    socket.allowHalfOpen = true;
     socket.once('end', () => {
-      dataEnded = true;
-      if (!stream.destroyed) stream.end();
+      socket.write(Buffer.alloc(0), (err) => {
+        if (err) return abortWith(aborted('Data connection reset; transfer aborted.'));
+        dataEnded = true;
+        if (!stream.destroyed) stream.end();
+      });
     });
     socket.on('error', () => abortWith(aborted('Data connection lost; transfer aborted.')));
     socket.once('close', () => {
@@ -223,6 +231,7 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
     let clientPath = name ?? '';
     try {
       ({ stream, clientPath } = unwrap(await fs.read(name, { start: start || undefined }), clientPath));
+      stream.on('error', () => undefined);
       record = startRecord('download', 'RETR', clientPath, stream, args);
       if (transfer.abortReason) {
         stream.destroy(transfer.abortReason);
