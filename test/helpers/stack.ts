@@ -35,6 +35,8 @@ export interface Stack {
   logger: Logger;
   /** An SDK client for direct checks, with the credentials of `user`'s account (default: the first). */
   cos(user?: string): COS;
+  /** `{ Bucket, Region }` of `user`'s account, for SDK calls. */
+  bucket(user?: string): { Bucket: string; Region: string };
   /** The account of `user` (default: the first); throws when unknown. */
   account(user?: string): AccountConfig;
   /** A logged-in basic-ftp client for `user` (default: the first account); close it yourself. */
@@ -103,6 +105,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config,
     logger,
     account,
+    bucket(user?: string) {
+      const a = account(user);
+      return { Bucket: a.bucket, Region: a.region || 'ap-guangzhou' };
+    },
     cos(user?: string) {
       const a = account(user);
       let client = clients.get(a.userName);

@@ -132,7 +132,7 @@ describe('gateway with the local store', () => {
     } finally {
       client.close();
     }
-    const head = await stack.cos().headObject({ Bucket: stack.account().bucket, Region: '', Key: 'hello.txt' });
+    const head = await stack.cos().headObject({ ...stack.bucket(), Key: 'hello.txt' });
     assert.equal(head.headers?.['content-length'], '9');
   });
 });
