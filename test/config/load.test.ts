@@ -78,6 +78,17 @@ describe('the seed example', () => {
   });
 });
 
+describe('conf/vsftpd.conf.example', () => {
+  it('loads without a single warning', () => {
+    const file = path.resolve(__dirname, '../../../conf/vsftpd.conf.example');
+    const { config, warnings } = load(fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(warnings, []);
+    assert.equal(config.accounts.length, 2);
+    assert.equal(config.accounts[1].authority, 'R');
+    assert.equal(config.log.rotateWhen, 'H');
+  });
+});
+
 describe('bad configurations, each with its message', () => {
   const cases: Array<{ name: string; text: string; message: RegExp }> = [
     { name: 'missing secret key', text: withAccount('cos_secretkey', null), message: /\[COS_ACCOUNT_0\] cos_secretkey is required/ },
