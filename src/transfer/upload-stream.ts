@@ -23,6 +23,7 @@ import {
 import { crc64Combine } from './crc64-combine';
 import { TransferError, aborted, storageFailed, tooLarge } from './errors';
 import { MAX_PART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, PartSizer } from './part-size';
+import { RequestGroup } from './request-group';
 import type { TransferTarget } from './target';
 
 /** Parts of one upload in flight at once, at most (also bounded by half the server-wide upload slots). */
@@ -56,6 +57,8 @@ export class CosUploadStream extends Writable {
   private readonly log: Logger;
   private readonly maxBytes: number;
   private readonly perUpload: Semaphore;
+  /** This upload's COS requests, so that a cancel aborts them at once. */
+  private readonly requests: RequestGroup;
 
   /** Bytes of the old object kept in front (APPE / REST+STOR), and their CRC when COS gave one. */
   private keptSize = 0;
@@ -89,6 +92,7 @@ export class CosUploadStream extends Writable {
     super({ highWaterMark: 64 * 1024 });
     this.target = target;
     this.loc = locate(target.account, target.key);
+    this.requests = new RequestGroup(this.loc.cos);
     this.log = target.log.child({ key: target.key });
     const transfer = target.gateway.config.transfer;
     this.maxBytes = transfer.singleFileMaxSize;
@@ -133,7 +137,7 @@ export class CosUploadStream extends Writable {
 
   private async head(): Promise<{ size: number; crc?: string; etag: string } | undefined> {
     try {
-      const res = await withRetry('HeadObject', () => this.loc.cos.headObject(objectParams(this.loc)), {
+      const res = await withRetry('HeadObject', () => this.loc.cos.headObject(this.params()), {
         log: this.log,
         cancelled: () => this.cancelled,
       });
@@ -159,7 +163,7 @@ export class CosUploadStream extends Writable {
           `UploadPartCopy ${partNumber}`,
           () =>
             this.loc.cos.uploadPartCopy({
-              ...objectParams(this.loc),
+              ...this.params(),
               UploadId: uploadId,
               PartNumber: partNumber,
               CopySource: copySourceOf(this.loc),
@@ -186,7 +190,7 @@ export class CosUploadStream extends Writable {
     try {
       const res = await withRetry(
         'GetObject',
-        () => this.loc.cos.getObject({ ...objectParams(this.loc), IfMatch: head.etag }),
+        () => this.loc.cos.getObject({ ...this.params(), IfMatch: head.etag }),
         { log: this.log, cancelled: () => this.cancelled },
       );
       body = Buffer.isBuffer(res.Body) ? res.Body : Buffer.from(res.Body as string);
@@ -200,6 +204,11 @@ export class CosUploadStream extends Writable {
     this.chunks.push(body);
     this.pendingCrc.update(body);
     this.pendingBytes = body.length;
+  }
+
+  /** Bucket, region and key, with this upload's request tag. */
+  private params(): { Bucket: string; Region: string; Key: string; Headers: Record<string, string> } {
+    return { ...objectParams(this.loc), Headers: this.requests.tag() };
   }
 
   private partSizeNow(): number {
@@ -239,7 +248,7 @@ export class CosUploadStream extends Writable {
   }
 
   private initiate(): Promise<string> {
-    this.initiating ??= withRetry('InitiateMultipartUpload', () => this.loc.cos.multipartInit(objectParams(this.loc)), {
+    this.initiating ??= withRetry('InitiateMultipartUpload', () => this.loc.cos.multipartInit(this.params()), {
       log: this.log,
       cancelled: () => this.cancelled,
     }).then(
@@ -295,7 +304,7 @@ export class CosUploadStream extends Writable {
           this.bodies.add(body);
           try {
             const result = await this.loc.cos.multipartUpload({
-              ...objectParams(this.loc),
+              ...this.params(),
               UploadId: uploadId,
               PartNumber: part.partNumber,
               Body: body,
@@ -367,10 +376,10 @@ export class CosUploadStream extends Writable {
           if (body instanceof Readable) this.bodies.add(body);
           try {
             const res = await this.loc.cos.putObject({
-              ...objectParams(this.loc),
+              ...this.params(),
               Body: body,
               ContentLength: size,
-              Headers: { 'Content-MD5': contentMd5 },
+              Headers: this.requests.tag({ 'Content-MD5': contentMd5 }),
             });
             const stored = crcHeader(res);
             if (stored !== undefined && stored !== crc) throw new IntegrityMismatch('object', crc, stored);
@@ -400,14 +409,14 @@ export class CosUploadStream extends Writable {
         async (attempt) => {
           try {
             return await this.loc.cos.multipartComplete({
-              ...objectParams(this.loc),
+              ...this.params(),
               UploadId: uploadId,
               Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })),
             });
           } catch (err) {
             // A retry after a lost answer finds the upload gone: see whether the object is ours.
             if (attempt > 1 && (err as { code?: string }).code === 'NoSuchUpload') {
-              const head = await this.loc.cos.headObject(objectParams(this.loc));
+              const head = await this.loc.cos.headObject(this.params());
               if (expected !== undefined && crcHeader(head) === expected) return head;
             }
             throw err;
@@ -445,7 +454,7 @@ export class CosUploadStream extends Writable {
 
   private async deleteCorrupt(): Promise<void> {
     try {
-      await withRetry('DeleteObject', () => this.loc.cos.deleteObject(objectParams(this.loc)), { log: this.log });
+      await withRetry('DeleteObject', () => this.loc.cos.deleteObject(this.params()), { log: this.log });
       this.log.error('a corrupt object was stored and has been deleted');
     } catch (err) {
       this.log.error({ err: describe(err) }, 'a corrupt object was stored and could not be deleted');
@@ -455,6 +464,7 @@ export class CosUploadStream extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.cancelled = true;
     for (const body of this.bodies) body.destroy(new Error('upload cancelled'));
+    if (!this.committed) this.requests.cancel();
     this.cleanUp().then(
       () => callback(error),
       (err: unknown) => {
@@ -466,23 +476,27 @@ export class CosUploadStream extends Writable {
 
   /** Nothing may stay behind: wait for the requests under way, then abort the multipart upload. */
   private async cleanUp(): Promise<void> {
-    await this.initiating?.catch(() => undefined);
-    await this.preparing?.catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
-    await this.completing?.catch(() => undefined);
-    const uploadId = this.uploadId;
-    if (uploadId === undefined || this.committed) return;
     try {
-      await withRetry(
-        'AbortMultipartUpload',
-        () => this.loc.cos.multipartAbort({ ...objectParams(this.loc), UploadId: uploadId }),
-        { log: this.log },
-      );
-      this.log.info({ uploadId }, 'multipart upload aborted');
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      await this.initiating?.catch(() => undefined);
+      await this.preparing?.catch(() => undefined);
+      await Promise.allSettled([...this.inFlight]);
+      await this.completing?.catch(() => undefined);
+      const uploadId = this.uploadId;
+      this.chunks = [];
+      if (uploadId === undefined || this.committed) return;
+      try {
+        await withRetry(
+          'AbortMultipartUpload',
+          () => this.loc.cos.multipartAbort({ ...this.params(), UploadId: uploadId }),
+          { log: this.log },
+        );
+        this.log.info({ uploadId }, 'multipart upload aborted');
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+      this.uploadId = undefined;
+    } finally {
+      this.requests.close();
     }
-    this.uploadId = undefined;
-    this.chunks = [];
   }
 }
