@@ -53,7 +53,13 @@ export function createDaemonLogger(config: LogConfig, options: DaemonLoggerOptio
   if (options.console ?? true) {
     const usePretty = options.pretty ?? process.stdout.isTTY === true;
     const out = usePretty
-      ? pretty({ colorize: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
+      ? pretty({
+          colorize: true,
+          singleLine: true,
+          translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          sync: true,
+        })
       : pino.destination({ fd: 1, sync: true });
     // A terminal that went away (closed pipe, hung-up session) must not take the daemon down with it.
     out.on('error', () => undefined);

@@ -72,7 +72,11 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     anonymous: false,
     // No `timeout` here: ftp-srv would also arm an unref'd-less timer of that length on every disconnect, keeping
     // the process alive for minutes; the idle timeout is set on each control socket in 'connect' instead.
-    log: scrubbingLogger(logger.child({ component: 'ftp-srv' })),
+    // ftp-srv's own info lines ("Listening" with the configured port, "Closing connections:") repeat or contradict
+    // the daemon's; below debug only its warnings and errors are kept.
+    log: scrubbingLogger(
+      logger.child({ component: 'ftp-srv' }, { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' }),
+    ),
   };
   const ftp = new FtpSrv(ftpOptions as unknown as FtpServerOptions);
   // ftp-srv installs handlers that exit the process at once; the daemon drains transfers itself.

@@ -103,6 +103,33 @@ describe('quick start', () => {
   });
 });
 
+describe('quick start under screen', () => {
+  const hasScreen = fs.existsSync('/usr/bin/screen');
+  it('comes up detached in a screen session and stops on SIGTERM', { skip: !hasScreen && 'screen is not installed' }, async () => {
+    const screenDir = tempDir('screen');
+    const session = `cosftp-test-${process.pid}-${Date.now()}`;
+    try {
+      const start = await runTool('screen', ['-dmS', session, process.execPath, BIN, '--port', '0'], { cwd: screenDir });
+      assert.equal(start.code, 0, start.stderr);
+      const logFile = path.join(screenDir, 'log', 'cos_v5.log');
+      const ready = await waitFor('the ready line in log/cos_v5.log', () => {
+        if (!fs.existsSync(logFile)) return undefined;
+        const text = fs.readFileSync(logFile, 'utf8');
+        const port = readyPort(text);
+        const pid = /"pid":(\d+)/.exec(text);
+        return port !== undefined && pid ? { port, pid: Number(pid[1]) } : undefined;
+      });
+      const list = await runTool('curl', ['-sS', '--max-time', '30', '--list-only', `ftp://${LOGIN}@127.0.0.1:${ready.port}/`]);
+      assert.equal(list.code, 0, list.stderr);
+      process.kill(ready.pid, 'SIGTERM');
+      await waitFor('the server to stop', () => (/"msg":"stopped"/.test(fs.readFileSync(logFile, 'utf8')) ? true : undefined));
+    } finally {
+      await runTool('screen', ['-S', session, '-X', 'quit']);
+      fs.rmSync(screenDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('SIGTERM during an upload', () => {
   let dir: string;
   before(() => {
