@@ -2,7 +2,7 @@
 // (put, get, and `put -c` resuming an interrupted upload).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -107,7 +107,6 @@ describe('curl and lftp', () => {
     assert.equal(await objectHash(stack.cos(), bucket, 'lftp/file.bin'), expected);
     const get = await lftp(`get lftp/file.bin -o ${back}`);
     assert.equal(get.code, 0, get.stderr);
-    const { createReadStream } = await import('node:fs');
     assert.equal(await sha256Of(createReadStream(back)), expected);
 
     // An upload that stopped after 2 MiB + 7 bytes, resumed by lftp at the size it finds.

@@ -8,6 +8,7 @@ import { type Stack, startStack } from '../helpers/stack';
 import { openDownload, openUpload } from '../../src/transfer/index';
 import { TransferError } from '../../src/transfer/errors';
 import { PartSizer } from '../../src/transfer/part-size';
+import type { CosUploadStream } from '../../src/transfer/upload-stream';
 import {
   MIB,
   fastRetries,
@@ -58,7 +59,7 @@ describe('upload engine and download stream', () => {
   });
 
   async function upload(key: string, seed: string, size: number, opts: { append?: boolean; start?: number } = {}) {
-    const stream = openUpload(targetFor(stack, key), opts) as import('../../src/transfer/upload-stream').CosUploadStream;
+    const stream = openUpload(targetFor(stack, key), opts) as CosUploadStream;
     await stream.prepare();
     await pipeline(seededStream(seed, size, 100_000), stream);
   }
@@ -195,7 +196,7 @@ describe('upload engine and download stream', () => {
     await upload(key, 'r2', 300, { start: 700 });
     const expected = Buffer.concat([await seededBytes('r1', 700), await seededBytes('r2', 300)]);
     assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(expected));
-    const stream = openUpload(targetFor(stack, key), { start: 5 }) as import('../../src/transfer/upload-stream').CosUploadStream;
+    const stream = openUpload(targetFor(stack, key), { start: 5 }) as CosUploadStream;
     await assert.rejects(stream.prepare(), (err: unknown) => err instanceof TransferError && err.replyCode === 554);
     stream.destroy();
     assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(expected));

@@ -1,7 +1,7 @@
 // Test data and checks for the transfer tests: seeded byte streams (AES-CTR keystream: fast, reproducible, never
 // held in memory whole), hashes, and what COS holds afterwards.
 import { createCipheriv, createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type COS from 'cos-nodejs-sdk-v5';
 import type { FtpConnection } from 'ftp-srv';
 import type { Stack } from '../helpers/stack';
@@ -60,7 +60,7 @@ export async function seededHash(seed: string, size: number): Promise<string> {
 /** SHA-256 of an object as COS holds it, streamed; undefined when missing. */
 export async function objectHash(cos: COS, bucket: string, key: string): Promise<string | undefined> {
   const h = createHash('sha256');
-  const sink = new (await import('node:stream')).Writable({
+  const sink = new Writable({
     write(chunk: Buffer, _e, cb) {
       h.update(chunk);
       cb();
