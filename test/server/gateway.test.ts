@@ -95,6 +95,44 @@ describe('gateway close', () => {
   });
 });
 
+describe('gateway idle timeout', () => {
+  it('closes an idle control connection with 421', async () => {
+    const gateway = await startGateway(gatewayConfig(0), pino({ level: 'silent' }), { idleTimeoutMs: 300 });
+    try {
+      const c = await ControlConnection.open(gateway.port);
+      assert.equal((await c.read()).code, 220);
+      const bye = await c.read(5000);
+      assert.equal(bye.code, 421);
+      assert.ok(await c.waitClosed());
+    } finally {
+      await gateway.close(1000);
+    }
+  });
+});
+
+describe('gateway passive address with masquerade_address', () => {
+  for (const [masquerade, expected] of [
+    ['10.1.2.3', '10,1,2,3'],
+    ['localhost', '127,0,0,1'],
+  ] as const) {
+    it(`announces ${masquerade} as ${expected}`, async () => {
+      const stack = await startStack({ network: { masqueradeAddress: masquerade } });
+      try {
+        const c = await ControlConnection.open(stack.ftpPort);
+        await c.read();
+        await c.send('USER user1');
+        assert.equal((await c.send('PASS pass1')).code, 230);
+        const pasv = await c.send('PASV');
+        assert.equal(pasv.code, 227);
+        assert.ok(pasv.text.includes(`(${expected},`), pasv.text);
+        c.close();
+      } finally {
+        await stack.close();
+      }
+    });
+  }
+});
+
 describe('gateway with the local store', () => {
   let stack: Stack;
   before(async () => {
