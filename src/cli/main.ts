@@ -1,6 +1,7 @@
 // bin/ftp-server.js: reads the options and the configuration, then runs the daemon (or the quick start).
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile } from '../config/load';
 import type { LoadedConfig } from '../config/load';
 import { checkResources } from '../config/memory-check';
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const log = createDaemonLogger(config.log);
+  logProcessFailures(log.logger);
   for (const w of warnings) log.logger.warn(w);
   try {
     const daemon = await startDaemon(config, log.logger, {
@@ -106,6 +108,7 @@ async function runQuickStart(options: CliOptions): Promise<number> {
     return EXIT_FAILURE;
   }
   const log = createDaemonLogger(quick.config.log);
+  logProcessFailures(log.logger);
   try {
     const store = quick.store;
     const daemon = await startDaemon(quick.config, log.logger, {
@@ -125,6 +128,21 @@ async function runQuickStart(options: CliOptions): Promise<number> {
   } finally {
     log.close();
   }
+}
+
+/**
+ * A bug in one session must be visible in the log file. An uncaught exception leaves the process in an unknown
+ * state, so it is logged and the process exits 1 (a supervisor restarts it); a stray rejected promise is logged and
+ * the other sessions carry on.
+ */
+function logProcessFailures(logger: Logger): void {
+  process.on('uncaughtException', (e) => {
+    logger.fatal({ err: e }, 'uncaught exception; exiting');
+    process.exit(EXIT_FAILURE);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
 }
 
 function describeStartError(e: unknown, port: number): string {

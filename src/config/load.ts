@@ -106,7 +106,16 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedC
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
     throw new ConfigError(file, [`cannot read the configuration file: ${why}`]);
   }
-  return parseConfig(text, path.resolve(file), options);
+  const loaded = parseConfig(text, path.resolve(file), options);
+  try {
+    // Passwords and secret keys are in clear text here, as in the original: say so when others can read it.
+    if ((fs.statSync(file).mode & 0o004) !== 0) {
+      loaded.warnings.push(`${file} is readable by every user of this machine; consider: chmod 600 ${file}`);
+    }
+  } catch {
+    // stat after a successful read failing is not worth a message
+  }
+  return loaded;
 }
 
 export function parseConfig(text: string, source: string, options: LoadOptions = {}): LoadedConfig {
