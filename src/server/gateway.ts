@@ -70,8 +70,9 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     pasv_url: passiveAddressResolver(network.masqueradeAddress),
     greeting: 'Welcome to COS FTP Service',
     anonymous: false,
-    // No `timeout` here: ftp-srv would also arm an unref'd-less timer of that length on every disconnect, keeping
-    // the process alive for minutes; the idle timeout is set on each control socket in 'connect' instead.
+    // ftp-srv sets it on each control socket and closes the session with 421 when it fires; the transfer layer
+    // suspends it during a transfer and restores server.options.timeout afterwards.
+    timeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     // ftp-srv's own info lines ("Listening" with the configured port, "Closing connections:") repeat or contradict
     // the daemon's; below debug only its warnings and errors are kept.
     log: scrubbingLogger(
@@ -79,6 +80,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     ),
   };
   const ftp = new FtpSrv(ftpOptions as unknown as FtpServerOptions);
+  replaceDisconnectClient(ftp);
   // ftp-srv installs handlers that exit the process at once; the daemon drains transfers itself.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) {
     for (const l of process.listeners(signal)) {
@@ -86,7 +88,6 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     }
   }
 
-  const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   const sessionLog = logger.child({ component: 'session' });
   const accepted = new WeakSet<FtpConnection>();
   // 'connect' is emitted by ftp-srv 4.6.3 but missing from its typings.
@@ -99,8 +100,6 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
       sessionLog.warn({ ip: connection.ip, sessions: context.stats.sessions, cap }, 'connection refused');
       return;
     }
-    // ftp-srv closes the session (421) on the socket's 'timeout' event.
-    if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
     accepted.add(connection);
     context.stats.sessions++;
     sessionLog.debug({ id: connection.id, ip: connection.ip, sessions: context.stats.sessions }, 'connected');
@@ -151,4 +150,30 @@ async function waitForTransfers(context: GatewayContext, graceMs: number): Promi
   while (context.stats.transfers > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now()))));
   }
+}
+
+interface FtpSrvInternals {
+  connections: Record<string, { close(code?: number): unknown }>;
+  log: { error(...args: unknown[]): void };
+  disconnectClient(id: string): Promise<unknown>;
+}
+
+/**
+ * ftp-srv's disconnectClient arms a timer of `timeout` ms (the idle timeout, 5 minutes) on every disconnect that
+ * only rejects an already-settled promise; it keeps the process alive that long after the last client left. This is
+ * the same method without that timer.
+ */
+function replaceDisconnectClient(ftp: FtpSrv): void {
+  const server = ftp as unknown as FtpSrvInternals;
+  server.disconnectClient = async (id: string) => {
+    const client = server.connections[id];
+    if (!client) return undefined;
+    delete server.connections[id];
+    try {
+      await client.close(0);
+    } catch (err) {
+      server.log.error(err, 'Error closing connection', { id });
+    }
+    return 'Disconnected';
+  };
 }

@@ -1,5 +1,6 @@
 // The gateway's own duties: greeting, connection cap, secrets kept out of logs, passive address, graceful close.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
@@ -9,6 +10,23 @@ import type { Gateway } from '../../src/server/gateway';
 import { ControlConnection } from '../helpers/control';
 import { randomPassiveRange, startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';
+
+/**
+ * Connects to the port of a 227 reply and closes again: ftp-srv keeps a 30 s timer per passive listener that only
+ * a data connection clears, and it would hold the test process open that long.
+ */
+async function touchPassivePort(reply: string): Promise<void> {
+  const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(reply);
+  assert.ok(m, reply);
+  const port = Number(m[5]) * 256 + Number(m[6]);
+  await new Promise<void>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve();
+    });
+    s.once('error', () => resolve());
+  });
+}
 
 /** A trace-level pino logger writing into memory, to search what was logged. */
 function capturingLogger(): { logger: pino.Logger; text: () => string } {
@@ -125,6 +143,8 @@ describe('gateway passive address with masquerade_address', () => {
         const pasv = await c.send('PASV');
         assert.equal(pasv.code, 227);
         assert.ok(pasv.text.includes(`(${expected},`), pasv.text);
+        // The announced address may not be reachable (10.1.2.3); the listener is on 127.0.0.1 all the same.
+        await touchPassivePort(pasv.text.replace(/\(\d+,\d+,\d+,\d+,/, '(127,0,0,1,'));
         c.close();
       } finally {
         await stack.close();
@@ -148,6 +168,7 @@ describe('gateway with the local store', () => {
     const pasv = await c.send('PASV');
     assert.equal(pasv.code, 227);
     assert.match(pasv.text, /\(127,0,0,1,\d+,\d+\)/);
+    await touchPassivePort(pasv.text);
     c.close();
   });
 
