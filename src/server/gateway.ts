@@ -17,6 +17,8 @@ import { installPassiveAddressTracking, passiveAddressResolver } from './passive
 
 /** Idle control-connection timeout, like vsftpd's idle_session_timeout (the transfer layer keeps transfers alive). */
 export const IDLE_TIMEOUT_MS = 300_000;
+/** After the grace period, how long aborted transfers get to clean up (abort their multipart uploads). */
+const ABORT_WAIT_MS = 10_000;
 /** How long close() lets running transfers finish by default. */
 export const DEFAULT_GRACE_MS = 30_000;
 
@@ -73,11 +75,8 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     // ftp-srv sets it on each control socket and closes the session with 421 when it fires; the transfer layer
     // suspends it during a transfer and restores server.options.timeout afterwards.
     timeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
-    // ftp-srv's own info lines ("Listening" with the configured port, "Closing connections:") repeat or contradict
-    // the daemon's; below debug only its warnings and errors are kept.
-    log: scrubbingLogger(
-      logger.child({ component: 'ftp-srv' }, { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' }),
-    ),
+    // Also the logger of every session and command handler (the transfer and file-system layers log through it).
+    log: scrubbingLogger(logger.child({ component: 'ftp-srv' })),
   };
   const ftp = new FtpSrv(ftpOptions as unknown as FtpServerOptions);
   replaceDisconnectClient(ftp);
@@ -137,6 +136,12 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
         logger.warn({ transfers: context.stats.transfers, graceMs }, 'grace period over; aborting running transfers');
       }
       await ftp.close();
+      // Closing the sessions makes the transfer layer abort what still runs (AbortMultipartUpload); give those
+      // requests a moment, or the process may exit before they are sent and leave billed parts behind.
+      if (context.stats.transfers > 0) {
+        await waitForTransfers(context, ABORT_WAIT_MS);
+        if (context.stats.transfers > 0) logger.error({ transfers: context.stats.transfers }, 'transfers still not ended');
+      }
     })();
     return closing;
   };

@@ -195,3 +195,43 @@ describe('gateway with the local store', () => {
     assert.equal(head.headers?.['content-length'], '9');
   });
 });
+
+describe('gateway close with a transfer that outlasts the grace period', () => {
+  it('aborts the upload: no object and no multipart upload left', async () => {
+    const MIB = 1024 * 1024;
+    const stack = await startStack({ transfer: { minPartSize: MIB, singleFileMaxSize: 1024 * MIB } });
+    let stop = false;
+    try {
+      const client = await stack.ftp();
+      const { Readable } = await import('node:stream');
+      // An endless upload: parts keep going to COS until the server cuts it.
+      const source = Readable.from(
+        (async function* () {
+          for (let i = 0; i < 10_000 && !stop; i++) {
+            yield Buffer.alloc(256 * 1024, i % 251);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        })(),
+      );
+      const upload = client.uploadFrom(source, 'endless.bin').then(
+        () => 'finished',
+        () => 'failed',
+      );
+      for (let i = 0; i < 400 && stack.gateway.context.stats.transfers === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(stack.gateway.context.stats.transfers, 1, 'the upload is running');
+      // Let at least one part reach COS, so there is a multipart upload to abort.
+      await new Promise((r) => setTimeout(r, 500));
+      await stack.gateway.close(200);
+      stop = true;
+      assert.equal(await upload, 'failed');
+      client.close();
+      assert.equal(stack.gateway.context.stats.transfers, 0);
+      const uploads = await stack.cos().multipartList({ ...stack.bucket(), Prefix: '', Delimiter: '' });
+      assert.deepEqual(uploads.Upload ?? [], [], 'no multipart upload left');
+      await assert.rejects(stack.cos().headObject({ ...stack.bucket(), Key: 'endless.bin' }), { statusCode: 404 });
+    } finally {
+      stop = true;
+      await stack.close();
+    }
+  });
+});
