@@ -13,6 +13,7 @@ import { createLoginHandler } from './login';
 import { installProtocolFixes } from './protocol-fixes';
 import { installListingCommands } from '../filesystem/commands';
 import { installTransferCommands } from '../transfer/commands';
+import { installDrainGuard, registerGatewayServer } from './drain-guard';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 
 /** Idle control-connection timeout, like vsftpd's idle_session_timeout (the transfer layer keeps transfers alive). */
@@ -45,8 +46,9 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installProtocolFixes();
   installListingCommands();
   installTransferCommands();
-  // After the other layers' registry changes, so it wraps whichever PASV handler is in place.
+  // After the other layers' registry changes, so these wrap whichever handlers are in place.
   installPassiveAddressTracking();
+  installDrainGuard();
 
   const context: GatewayContext = {
     config,
@@ -80,6 +82,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   };
   const ftp = new FtpSrv(ftpOptions as unknown as FtpServerOptions);
   replaceDisconnectClient(ftp);
+  registerGatewayServer(ftp, context);
   // ftp-srv installs handlers that exit the process at once; the daemon drains transfers itself.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) {
     for (const l of process.listeners(signal)) {

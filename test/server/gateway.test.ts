@@ -235,3 +235,43 @@ describe('gateway close with a transfer that outlasts the grace period', () => {
     }
   });
 });
+
+describe('gateway draining', () => {
+  it('lets a running upload finish while another session gets 421 for a new transfer', async () => {
+    const stack = await startStack();
+    let stop = false;
+    try {
+      const uploader = await stack.ftp();
+      const idle = await ControlConnection.open(stack.ftpPort);
+      await idle.read();
+      await idle.send('USER user1');
+      assert.equal((await idle.send('PASS pass1')).code, 230);
+      const { Readable } = await import('node:stream');
+      let sent = 0;
+      const source = Readable.from(
+        (async function* () {
+          for (let i = 0; i < 4000 && !stop; i++) {
+            sent += 64 * 1024;
+            yield Buffer.alloc(64 * 1024, 7);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        })(),
+      );
+      const upload = uploader.uploadFrom(source, 'during-drain.bin');
+      for (let i = 0; i < 400 && stack.gateway.context.stats.transfers === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(stack.gateway.context.stats.transfers, 1);
+      const closing = stack.gateway.close(30_000);
+      assert.equal((await idle.send('RETR anything')).code, 421);
+      assert.ok(await idle.waitClosed(), 'the idle session is closed');
+      stop = true;
+      await upload;
+      uploader.close();
+      await closing;
+      const head = await stack.cos().headObject({ ...stack.bucket(), Key: 'during-drain.bin' });
+      assert.equal(Number(head.headers?.['content-length']), sent);
+    } finally {
+      stop = true;
+      await stack.close();
+    }
+  });
+});
