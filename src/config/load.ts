@@ -292,6 +292,9 @@ function readAccount(
   const region = text('cos_region');
   const endpoint = text('cos_endpoint');
   if (!region && !endpoint) problems.push(`[${section}] cos_region is required (or cos_endpoint for a private deployment)`);
+  if (region && !/^[a-z0-9-]+$/.test(region)) {
+    problems.push(`[${section}] cos_region must look like ap-guangzhou (lower-case letters, digits, hyphens); got "${region}"`);
+  }
   if (endpoint && /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) {
     try {
       const url = new URL(endpoint);

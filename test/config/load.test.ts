@@ -110,6 +110,7 @@ describe('bad configurations, each with its message', () => {
     { name: 'bucket with non-numeric appid', text: withAccount('cos_bucket', 'example-bucket'), message: /cos_bucket must be <name>-<appid>/ },
     { name: 'authority not R/W/RW', text: withAccount('authority', 'X'), message: /\[COS_ACCOUNT_0\] authority must be R, W or RW; got "X"/ },
     { name: 'region and endpoint both missing', text: withAccount('cos_region', null), message: /\[COS_ACCOUNT_0\] cos_region is required \(or cos_endpoint/ },
+    { name: 'region with blanks', text: withAccount('cos_region', '"ap guangzhou"'), message: /\[COS_ACCOUNT_0\] cos_region must look like ap-guangzhou/ },
     { name: 'bad protocol', text: withAccount('cos_protocol', 'ftp'), message: /\[COS_ACCOUNT_0\] cos_protocol must be one of https, http/ },
     { name: 'bad delete_enable', text: withAccount('delete_enable', 'maybe'), message: /\[COS_ACCOUNT_0\] delete_enable must be true or false/ },
     { name: 'listen port out of range', text: `${ACCOUNT}[NETWORK]\nlisten_port = 70000\n`, message: /\[NETWORK\] listen_port must be between 0 and 65535, got 70000/ },
