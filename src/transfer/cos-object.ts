@@ -40,8 +40,10 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof IntegrityMismatch) return true;
   const e = (err ?? {}) as SdkError;
   if (typeof e.code === 'string' && RETRYABLE_CODES.has(e.code)) return true;
+  // Socket errors (ECONNRESET, ESOCKETTIMEDOUT, EPIPE...), even when a 2xx status had already arrived.
+  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return true;
   if (typeof e.statusCode === 'number') return e.statusCode >= 500 || e.statusCode === 429;
-  return typeof e.code === 'string' && /^E[A-Z]+/.test(e.code);
+  return false;
 }
 
 export function statusOf(err: unknown): number | undefined {

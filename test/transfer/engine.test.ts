@@ -212,10 +212,21 @@ describe('upload engine and download stream', () => {
     await assert.rejects(download(key, data.length + 1), (err: unknown) => err instanceof TransferError && err.replyCode === 554);
   });
 
-  test('a download cut short by COS is an error, not a short file', async () => {
+  test('a download that COS cuts short resumes from where it broke off (same ETag), byte-identical', async () => {
     const key = 'engine/cut.bin';
-    await putBytes(stack.cos(), bucket, key, await seededBytes('cut', PART));
-    stack.store.faults.add({ op: 'GetObject', key, action: { cutAfterBytes: 100_000 } });
+    const data = await seededBytes('cut', 3 * PART);
+    await putBytes(stack.cos(), bucket, key, data);
+    stack.store.faults.add({ op: 'GetObject', key, count: 2, action: { cutAfterBytes: 100_000 } });
+    stack.store.resetRequestCounts();
+    assert.equal(await download(key), sha256OfBuffer(data));
+    assert.equal(stack.store.requestCounts().GetObject, 3);
+    stack.store.faults.clear();
+  });
+
+  test('a download that COS keeps cutting off without progress fails instead of ending short', async () => {
+    const key = 'engine/cut-always.bin';
+    await putBytes(stack.cos(), bucket, key, await seededBytes('cut2', PART));
+    stack.store.faults.add({ op: 'GetObject', key, count: Infinity, action: { cutAfterBytes: 0 } });
     const stream = await openDownload(targetFor(stack, key), {});
     let received = 0;
     await assert.rejects(
@@ -228,6 +239,7 @@ describe('upload engine and download stream', () => {
           },
         }),
       ),
+      (err: unknown) => err instanceof TransferError && err.replyCode === 451,
     );
     assert.ok(received < PART);
     stack.store.faults.clear();
