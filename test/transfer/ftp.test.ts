@@ -234,6 +234,25 @@ describe('FTP transfers', () => {
     await nothingLeft();
   });
 
+  test('STOU stores under a fresh name when the name is taken, and says which', async () => {
+    await putBytes(stack.cos(), bucket, 'ftp-stou.bin', Buffer.from('taken'));
+    const s = await raw();
+    try {
+      const data = await s.openData();
+      const started = await s.send('STOU ftp-stou.bin');
+      assert.equal(started.code, 150);
+      const m = /FILE: \/?(\S+)/.exec(started.text);
+      assert.ok(m, started.text);
+      assert.notEqual(m[1], 'ftp-stou.bin');
+      data.end(Buffer.from('unique bytes'));
+      assert.equal((await s.read()).code, 226);
+      assert.equal(await objectSize(stack.cos(), bucket, m[1]), 12);
+      assert.equal(await objectSize(stack.cos(), bucket, 'ftp-stou.bin'), 5);
+    } finally {
+      s.close();
+    }
+  });
+
   test('REST+RETR resumes a download; a missing file is refused before 150', async () => {
     const data = await seededBytes('retr', 3 * PART + 1);
     await putBytes(stack.cos(), bucket, 'ftp-retr.bin', data);
