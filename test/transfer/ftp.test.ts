@@ -174,7 +174,9 @@ describe('FTP transfers', () => {
     await nothingLeft();
   });
 
-  test('a file over single_file_max_size: 552, nothing stored', async () => {
+  test('a file over single_file_max_size: 552, nothing stored, the overwritten object unchanged', async () => {
+    const old = await seededBytes('big-old', 4321);
+    await putBytes(stack.cos(), bucket, 'ftp-big.bin', old);
     const s = await raw();
     try {
       const data = await s.startTransfer('STOR ftp-big.bin');
@@ -186,7 +188,7 @@ describe('FTP transfers', () => {
     } finally {
       s.close();
     }
-    assert.equal(await objectSize(stack.cos(), bucket, 'ftp-big.bin'), undefined);
+    assert.equal(await objectHash(stack.cos(), bucket, 'ftp-big.bin'), sha256OfBuffer(old));
     await nothingLeft();
   });
 
@@ -278,7 +280,7 @@ describe('FTP transfers', () => {
 
   test('a client that closes or resets the data connection mid-download: 426, COS request freed, session goes on', async () => {
     await putBytes(stack.cos(), bucket, 'ftp-dl.bin', await seededBytes('dl', 12 * PART));
-    for (const how of ['close', 'reset'] as const) {
+    for (const how of ['close', 'reset', 'ABOR'] as const) {
       const s = await raw();
       try {
         const data = await s.startTransfer('RETR ftp-dl.bin');
@@ -293,8 +295,13 @@ describe('FTP transfers', () => {
           });
         });
         if (how === 'close') data.destroy();
-        else data.resetAndDestroy();
+        else if (how === 'reset') data.resetAndDestroy();
+        else s.control.socket.write('ABOR\r\n');
         assert.equal((await s.read()).code, 426);
+        if (how === 'ABOR') {
+          assert.equal((await s.read()).code, 226);
+          data.destroy();
+        }
         assert.equal((await s.send('NOOP')).code, 200);
         await waitFor(() => stack.gateway.context.stats.transfers === 0);
       } finally {
