@@ -134,6 +134,7 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
       ({ stream, clientPath } = unwrap(await fs.write(name, { append: mode === 'APPE', start: start || undefined }), clientPath));
       // Errors are collected by pumpUpload; until then one must not escape as an uncaught 'error' event.
       stream.on('error', () => undefined);
+      refuseWhileDraining(stream);
       record = startRecord('upload', mode, clientPath, stream, args);
       if (stream instanceof CosUploadStream) await stream.prepare();
       if (transfer.abortReason) throw transfer.abortReason;
@@ -232,6 +233,10 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
     try {
       ({ stream, clientPath } = unwrap(await fs.read(name, { start: start || undefined }), clientPath));
       stream.on('error', () => undefined);
+      if (targetOf(stream)?.gateway.draining) {
+        stream.destroy(new Error('draining'));
+        throw new TransferError(421, 'Server is shutting down; try again later.');
+      }
       record = startRecord('download', 'RETR', clientPath, stream, args);
       if (transfer.abortReason) {
         stream.destroy(transfer.abortReason);
@@ -325,6 +330,11 @@ async function abort(connection: TransferConnection): Promise<void> {
   }
   connection.connector.end();
   await connection.reply(226, 'No transfer in progress.');
+}
+
+/** While the server shuts down, running transfers finish but no new one starts. */
+function refuseWhileDraining(stream: unknown): void {
+  if (targetOf(stream)?.gateway.draining) throw new TransferError(421, 'Server is shutting down; try again later.');
 }
 
 function startRecord(
