@@ -6,6 +6,7 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import type { LoadedConfig } from '../config/load';
 import { checkResources } from '../config/memory-check';
 import { createDaemonLogger } from '../log/logger';
+import type { DaemonLogger } from '../log/logger';
 import { startDaemon } from '../server/daemon';
 import { USAGE, UsageError, parseArgs } from './args';
 import type { CliOptions } from './args';
@@ -75,7 +76,13 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
 
-  const log = createDaemonLogger(config.log);
+  let log: DaemonLogger;
+  try {
+    log = createDaemonLogger(config.log);
+  } catch (e) {
+    err(`ftp-server: [OPTIONAL] log_dir: cannot write ${config.log.dir}: ${(e as Error).message}`);
+    return EXIT_BAD_CONFIG;
+  }
   logProcessFailures(log.logger);
   for (const w of warnings) log.logger.warn(w);
   try {
