@@ -64,6 +64,19 @@ describe('command line', () => {
     }
   });
 
+  it('a configuration that would need too much memory exits 2 (config_check_enable)', async () => {
+    const file = path.join(dir, 'huge.conf');
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(SEED_EXAMPLE, 'utf8').replace(/max_connection_num\s*=\s*512/, 'max_connection_num = 1000000'),
+    );
+    const r = await runCli(['--config', file, '--check-config'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /60% of the available memory/);
+    fs.appendFileSync(file, 'config_check_enable = false\n');
+    assert.equal((await runCli(['--config', file, '--check-config'], dir)).code, 0);
+  });
+
   it('a missing --config file exits 2', async () => {
     const r = await runCli(['--config', path.join(dir, 'nope.conf')], dir);
     assert.equal(r.code, 2);
