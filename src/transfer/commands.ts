@@ -207,7 +207,10 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer):
         if (!stream.destroyed) stream.end();
       });
     });
-    socket.on('error', () => abortWith(aborted('Data connection lost; transfer aborted.')));
+    socket.on('error', () => {
+      // After a clean end of data the object is being committed; a late socket error changes nothing.
+      if (!dataEnded) abortWith(aborted('Data connection lost; transfer aborted.'));
+    });
     socket.once('close', () => {
       if (!dataEnded) abortWith(aborted('Data connection lost; transfer aborted.'));
     });

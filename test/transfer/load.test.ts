@@ -114,3 +114,38 @@ describe('idle timeout versus long transfers', () => {
     }
   });
 });
+
+describe('shutdown while transferring', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ transfer: { minPartSize: PART, singleFileMaxSize: 64 * MIB, uploadThreadNum: 4 } });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('a running upload finishes (226, complete object) within the grace period; new transfers are refused', async () => {
+    const s = await RawSession.open(stack.ftpPort, 'user1', 'pass1');
+    const other = await RawSession.open(stack.ftpPort, 'user1', 'pass1');
+    try {
+      const data = await s.startTransfer('STOR drain.bin');
+      await writeBytes(data, 2 * PART);
+      const closing = stack.gateway.close(30_000);
+      // A transfer asked for after shutdown began is refused.
+      const d2 = await other.openData().catch(() => undefined);
+      const refused = await other.send('STOR drain-late.bin');
+      assert.ok([421, 425].includes(refused.code), refused.text);
+      d2?.destroy();
+      await writeBytes(data, PART + 3);
+      data.end();
+      assert.equal((await s.read()).code, 226);
+      await closing;
+      assert.equal(await objectSize(stack.cos(), bucket, 'drain.bin'), 3 * PART + 3);
+      assert.equal(await objectSize(stack.cos(), bucket, 'drain-late.bin'), undefined);
+      assert.deepEqual(await openUploads(stack.cos(), bucket), []);
+    } finally {
+      s.close();
+      other.close();
+    }
+  });
+});
