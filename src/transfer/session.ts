@@ -43,6 +43,7 @@ export class ActiveTransfer {
     connection.commandSocket.setTimeout(0);
     connection.commandSocket.once('close', this.onControlClose);
     active.set(connection, this);
+    if (connection.commandSocket.destroyed) this.onControlClose();
   }
 
   /** Where an abort goes; an abort that came earlier is delivered at once. */

@@ -84,6 +84,13 @@ describe('curl and lftp', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(resumed.stdoutHash, sha256OfBuffer(whole.subarray(PART + 3)));
 
+    // Active mode (EPRT/PORT): curl connects back the other way.
+    const activeUp = await run('curl', ['-sS', '-P', '127.0.0.1', '-T', '-', stack.url(undefined, '/curl-active.bin')], seededStream('active', PART + 1));
+    assert.equal(activeUp.code, 0, activeUp.stderr);
+    const activeDown = await run('curl', ['-sS', '-P', '127.0.0.1', stack.url(undefined, '/curl-active.bin')]);
+    assert.equal(activeDown.code, 0, activeDown.stderr);
+    assert.equal(activeDown.stdoutHash, await seededHash('active', PART + 1));
+
     const missing = await run('curl', ['-sS', stack.url(undefined, '/curl-missing.bin')]);
     assert.equal(missing.code, 78, missing.stderr); // CURLE_REMOTE_FILE_NOT_FOUND: 550 before any data
     assert.deepEqual(await openUploads(stack.cos(), bucket), []);
