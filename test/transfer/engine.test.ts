@@ -132,6 +132,20 @@ describe('upload engine and download stream', () => {
     assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(old));
   });
 
+  for (const op of ['InitiateMultipartUpload', 'CompleteMultipartUpload'] as const) {
+    test(`a permanent ${op} failure: 451, no object change, nothing left open (Abort itself retried)`, async () => {
+      const key = `engine/fail-${op}.bin`;
+      const old = await seededBytes(`old-${op}`, 2000);
+      await putBytes(stack.cos(), bucket, key, old);
+      stack.store.faults.add({ op, count: Infinity, action: { status: 503, code: 'ServiceUnavailable' } });
+      stack.store.faults.add({ op: 'AbortMultipartUpload', count: 2, action: { status: 500, code: 'InternalError' } });
+      await assert.rejects(upload(key, 'x', 3 * PART), (err: unknown) => err instanceof TransferError && err.replyCode === 451);
+      stack.store.faults.clear();
+      assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(old));
+      assert.deepEqual(await openUploads(stack.cos(), bucket), []);
+    });
+  }
+
   test('a file over single_file_max_size fails with 552 and leaves nothing', async () => {
     const key = 'engine/oversize.bin';
     await assert.rejects(upload(key, 'big', MAX + 1), (err: unknown) => err instanceof TransferError && err.replyCode === 552);
