@@ -1,7 +1,8 @@
 // Lets a transfer abort its own COS requests at once. The SDK hands out no request handle, but it emits
 // 'before-send' with the options it is about to pass to its HTTP library; requests tagged with a group's header get
-// that group's own keep-alive agent there, and destroying the agent's sockets aborts whatever is still in flight
-// (a part whose body is already in the socket buffers would otherwise wait for a slow or stalled COS).
+// an agent there that records each request of the group and hands it on to one shared keep-alive agent (so
+// connections are still reused across transfers). Cancelling the group destroys its requests still in flight (a part
+// whose body already sits in the socket buffers would otherwise wait for a slow or stalled COS).
 import http from 'node:http';
 import https from 'node:https';
 import type COS from 'cos-nodejs-sdk-v5';
@@ -13,10 +14,27 @@ const groups = new Map<string, RequestGroup>();
 const hooked = new WeakSet<COS>();
 let counter = 0;
 
+/** Node's agents as ClientRequest uses them (these members are real but missing from the typings). */
+type NodeAgent = http.Agent & {
+  protocol: string;
+  defaultPort: number;
+  addRequest(req: http.ClientRequest, options: unknown): void;
+};
+
+const sharedHttp = new http.Agent({ keepAlive: true }) as NodeAgent;
+const sharedHttps = new https.Agent({ keepAlive: true }) as unknown as NodeAgent;
+
 interface OutgoingOptions {
   url?: string;
   headers?: Record<string, unknown>;
-  agent?: http.Agent;
+  agent?: unknown;
+}
+
+/** What Node's ClientRequest needs from an agent, delegating to a shared one. */
+interface RecordingAgent {
+  protocol: string;
+  defaultPort: number;
+  addRequest(req: http.ClientRequest, options: unknown): void;
 }
 
 function hook(cos: COS): void {
@@ -33,8 +51,8 @@ function hook(cos: COS): void {
 
 export class RequestGroup {
   private readonly id = `g${++counter}`;
-  private httpAgent: http.Agent | undefined;
-  private httpsAgent: https.Agent | undefined;
+  private readonly inFlight = new Set<http.ClientRequest>();
+  private readonly agents = new Map<string, RecordingAgent>();
 
   constructor(cos: COS) {
     hook(cos);
@@ -46,20 +64,32 @@ export class RequestGroup {
     return { ...headers, [TAG]: this.id };
   }
 
-  agentFor(url: string): http.Agent {
-    if (url.startsWith('https:')) return (this.httpsAgent ??= new https.Agent({ keepAlive: true }));
-    return (this.httpAgent ??= new http.Agent({ keepAlive: true }));
+  agentFor(url: string): RecordingAgent {
+    const shared = url.startsWith('https:') ? sharedHttps : sharedHttp;
+    let agent = this.agents.get(shared.protocol);
+    if (!agent) {
+      const add = shared.addRequest.bind(shared);
+      agent = {
+        protocol: shared.protocol,
+        defaultPort: shared.defaultPort,
+        addRequest: (req, options) => {
+          this.inFlight.add(req);
+          req.once('close', () => this.inFlight.delete(req));
+          add(req, options);
+        },
+      };
+      this.agents.set(shared.protocol, agent);
+    }
+    return agent;
   }
 
-  /** Aborts every request of the group still in flight; later requests open new connections. */
+  /** Aborts every request of the group still in flight (their connections are dropped, not reused). */
   cancel(): void {
-    this.httpAgent?.destroy();
-    this.httpsAgent?.destroy();
-    this.httpAgent = undefined;
-    this.httpsAgent = undefined;
+    for (const req of this.inFlight) req.destroy(new Error('transfer cancelled'));
+    this.inFlight.clear();
   }
 
-  /** Done with the group: its idle connections are closed. */
+  /** Done with the group. */
   close(): void {
     this.cancel();
     groups.delete(this.id);
