@@ -3,7 +3,7 @@
 // replaces an object). Beyond: a lazily initiated multipart upload whose parts go up while the client still sends;
 // CompleteMultipartUpload is the commit point, so an upload that fails or is aborted never touches the old object.
 // See "A write stream that is correct under errors" in ftp-srv-notes.md.
-import { createHash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -70,6 +70,9 @@ export class CosUploadStream extends Writable {
   private chunks: Buffer[] = [];
   private pendingBytes = 0;
   private pendingCrc = new Crc64();
+  /** MD5 of the bytes so far while the whole file may still go up in one PutObject (its Content-MD5), computed as
+   *  the bytes arrive so that no large hash blocks the event loop at the end. */
+  private wholeMd5: Hash | undefined = createHash('md5');
   private nextPartNumber = 1;
 
   private uploadId: string | undefined;
@@ -203,6 +206,7 @@ export class CosUploadStream extends Writable {
     }
     this.chunks.push(body);
     this.pendingCrc.update(body);
+    this.wholeMd5?.update(body);
     this.pendingBytes = body.length;
   }
 
@@ -242,6 +246,7 @@ export class CosUploadStream extends Writable {
       const piece = take === rest.length ? rest : rest.subarray(0, take);
       this.chunks.push(piece);
       this.pendingCrc.update(piece);
+      this.wholeMd5?.update(piece);
       this.pendingBytes += take;
       rest = rest.subarray(take);
     }
@@ -276,6 +281,7 @@ export class CosUploadStream extends Writable {
     this.chunks = [];
     this.pendingBytes = 0;
     this.pendingCrc = new Crc64();
+    this.wholeMd5 = undefined;
     if (part.partNumber > MAX_PART_COUNT) throw tooLarge(this.maxBytes);
 
     // Not calling back from _write while waiting here is what pauses the client's data socket.
@@ -363,8 +369,7 @@ export class CosUploadStream extends Writable {
     const chunks = this.chunks;
     const size = this.pendingBytes;
     const crc = this.pendingCrc.digest();
-    const md5 = createHash('md5');
-    for (const c of chunks) md5.update(c);
+    const md5 = this.wholeMd5 ?? chunks.reduce((h, c) => h.update(c), createHash('md5'));
     const contentMd5 = md5.digest('base64');
     const release = await this.target.gateway.uploadSlots.acquire();
     try {
