@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { TransferError, aborted, replyCodeOf, replyMessageOf } from './errors';
+import { CrlfToLf, LfToCrlf } from './line-endings';
 import {
   ActiveTransfer,
   type CommandArgs,
@@ -148,7 +149,7 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
       return;
     }
     await connection.reply(150, mode === 'STOU' ? `FILE: ${clientPath}` : 'Opening data connection.');
-    const failure = await pumpUpload(socket, stream, transfer);
+    const failure = await pumpUpload(socket, stream, transfer, connection.transferType === 'ascii');
     const bytes = stream instanceof CosUploadStream ? stream.bytesReceived : 0;
     if (!failure) {
       record?.end({ code: 226, bytes });
@@ -165,8 +166,9 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
 }
 
 /** Feeds the data connection into the upload; resolves with the failure, or undefined once the object is committed. */
-function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer): Promise<Error | undefined> {
+function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, ascii: boolean): Promise<Error | undefined> {
   return new Promise((resolve) => {
+    const lineEndings = ascii ? new CrlfToLf() : undefined;
     let dataEnded = false;
     let settled = false;
     let failure: Error | undefined;
@@ -184,7 +186,8 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer):
     };
     const onData = (chunk: Buffer): void => {
       if (stream.destroyed || stream.writableEnded) return;
-      if (!stream.write(chunk)) socket.pause();
+      const data = lineEndings ? lineEndings.push(chunk) : chunk;
+      if (data.length > 0 && !stream.write(data)) socket.pause();
     };
     const onDrain = (): void => {
       socket.resume();
@@ -204,7 +207,10 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer):
       socket.write(Buffer.alloc(0), (err) => {
         if (err) return abortWith(aborted('Data connection reset; transfer aborted.'));
         dataEnded = true;
-        if (!stream.destroyed) stream.end();
+        if (stream.destroyed) return;
+        const rest = lineEndings?.flush();
+        if (rest?.length) stream.write(rest);
+        stream.end();
       });
     });
     socket.on('error', () => {
@@ -253,7 +259,7 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
       return;
     }
     await connection.reply(150, 'Opening data connection.');
-    const { failure, bytes } = await pumpDownload(stream, socket, transfer);
+    const { failure, bytes } = await pumpDownload(stream, socket, transfer, connection.transferType === 'ascii');
     if (!failure) {
       record?.end({ code: 226, bytes });
       await connection.reply(226, `Transfer complete: ${clientPath}`);
@@ -273,8 +279,10 @@ function pumpDownload(
   stream: Readable,
   socket: Socket,
   transfer: ActiveTransfer,
+  ascii: boolean,
 ): Promise<{ failure?: Error; bytes: number }> {
   return new Promise((resolve) => {
+    const lineEndings = ascii ? new LfToCrlf() : undefined;
     let bytes = 0;
     let sourceEnded = false;
     let settled = false;
@@ -292,7 +300,7 @@ function pumpDownload(
     };
     const onData = (chunk: Buffer): void => {
       bytes += chunk.length;
-      if (!socket.write(chunk)) stream.pause();
+      if (!socket.write(lineEndings ? lineEndings.push(chunk) : chunk)) stream.pause();
     };
     const onDrain = (): void => {
       if (!settled) stream.resume();

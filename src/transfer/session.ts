@@ -20,6 +20,8 @@ export interface TransferConnection {
   connector: { waitForConnection(): PromiseLike<Socket>; end(): void };
   commandSocket: Socket;
   restByteCount: number | undefined;
+  /** `ascii` after TYPE A, else `binary`. */
+  transferType?: string;
   server: { options: { timeout?: number } };
   reply(code: number | { code: number }, ...messages: unknown[]): PromiseLike<unknown>;
 }

@@ -255,6 +255,31 @@ describe('FTP transfers', () => {
     }
   });
 
+  test('TYPE A: CRLF on the wire, LF in storage (as pyftpdlib); TYPE I untouched', async () => {
+    const s = await raw();
+    try {
+      assert.equal((await s.send('TYPE A')).code, 200);
+      const up = await s.startTransfer('STOR ftp-ascii.txt');
+      up.end(Buffer.from('one\r\ntwo\r\nthree'));
+      assert.equal((await s.read()).code, 226);
+      assert.equal(await objectHash(stack.cos(), bucket, 'ftp-ascii.txt'), sha256OfBuffer(Buffer.from('one\ntwo\nthree')));
+      for (const [type, expected] of [
+        ['A', 'one\r\ntwo\r\nthree'],
+        ['I', 'one\ntwo\nthree'],
+      ]) {
+        assert.equal((await s.send(`TYPE ${type}`)).code, 200);
+        const down = await s.startTransfer('RETR ftp-ascii.txt');
+        const chunks: Buffer[] = [];
+        down.on('data', (c: Buffer) => chunks.push(c));
+        await new Promise((resolve) => down.once('end', resolve));
+        assert.equal((await s.read()).code, 226);
+        assert.equal(Buffer.concat(chunks).toString(), expected, `TYPE ${type}`);
+      }
+    } finally {
+      s.close();
+    }
+  });
+
   test('REST+RETR resumes a download; a missing file is refused before 150', async () => {
     const data = await seededBytes('retr', 3 * PART + 1);
     await putBytes(stack.cos(), bucket, 'ftp-retr.bin', data);
