@@ -96,6 +96,30 @@ describe('curl and lftp', () => {
     assert.deepEqual(await openUploads(stack.cos(), bucket), []);
   });
 
+  test('python3 ftplib: storbinary/retrbinary byte-identical, storlines in ASCII mode, abort() of a download', async () => {
+    const size = 2 * PART + 99;
+    const a = stack.account();
+    const script = [
+      'import ftplib, hashlib, io, sys',
+      `f = ftplib.FTP(); f.connect('127.0.0.1', ${stack.ftpPort}, timeout=30); f.login('${a.userName}', '${a.password}')`,
+      'data = sys.stdin.buffer.read()',
+      "print(f.storbinary('STOR py.bin', io.BytesIO(data)))",
+      'h = hashlib.sha256(); f.retrbinary("RETR py.bin", h.update); print(h.hexdigest())',
+      "print(f.storlines('STOR py.txt', io.BytesIO(b'l1\\nl2\\n')))",
+      "c = f.transfercmd('RETR py.bin'); c.recv(1000); c.close()",
+      'try:',
+      '    f.getresp(); sys.exit(3)',
+      'except ftplib.error_temp as e:',
+      "    assert str(e).startswith('426'), e",
+      "assert f.voidcmd('NOOP').startswith('200')",
+      'f.quit()',
+    ].join('\n');
+    const py = await run('python3', ['-c', script], seededStream('py', size));
+    assert.equal(py.code, 0, py.stderr);
+    assert.equal(await objectHash(stack.cos(), bucket, 'py.bin'), await seededHash('py', size));
+    assert.equal(await objectHash(stack.cos(), bucket, 'py.txt'), sha256OfBuffer(Buffer.from('l1\nl2\n')));
+  });
+
   test('lftp: put and get byte-identical; put -c resumes an interrupted upload', async () => {
     const size = 4 * PART + 333;
     const local = path.join(dir, 'lftp-src.bin');
