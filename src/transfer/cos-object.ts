@@ -33,7 +33,8 @@ export interface SdkError {
   message?: string;
 }
 
-const RETRYABLE_CODES = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout']);
+// BadDigest: COS refused a body that did not match its Content-MD5, i.e. it was damaged on the way; send it again.
+const RETRYABLE_CODES = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'BadDigest']);
 
 /** 5xx, SlowDown and network failures (no status at all) are worth another try; other 4xx are not. */
 export function isRetryable(err: unknown): boolean {
