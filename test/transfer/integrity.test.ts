@@ -3,6 +3,7 @@
 // sent again; either way the stored object is byte-identical and no damaged object ever replaces the old one.
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { type Stack, startStack } from '../helpers/stack';
 import { MIB, fastRetries, objectHash, openUploads, putBytes, seededBytes, seededHash, seededStream, sha256OfBuffer } from './helpers';
@@ -31,6 +32,13 @@ class FlippingProxy {
     this.armed = undefined;
   }
 
+  /** Flips one byte of the response body to the next request whose request line matches. */
+  armResponse(requestLine: RegExp, bodyOffset: number): void {
+    this.armedResponse = { requestLine, bodyOffset };
+  }
+
+  private armedResponse: { requestLine: RegExp; bodyOffset: number } | undefined;
+
   private handle(client: net.Socket): void {
     const upstream = net.connect(this.target, '127.0.0.1');
     for (const s of [client, upstream]) {
@@ -40,7 +48,15 @@ class FlippingProxy {
     }
     // Body bytes still to pass before the byte to flip, once a matching request's headers went by.
     let skip: number | undefined;
+    // Response: -1 = waiting for the headers to end, then body bytes still to pass before the flip.
+    let responseSkip: number | undefined;
+    let responseOffset = 0;
     client.on('data', (chunk: Buffer) => {
+      if (this.armedResponse && this.armedResponse.requestLine.test(chunk.toString('latin1'))) {
+        responseOffset = this.armedResponse.bodyOffset;
+        responseSkip = -1;
+        this.armedResponse = undefined;
+      }
       let bodyStart = 0;
       if (skip === undefined && this.armed) {
         const text = chunk.toString('latin1');
@@ -62,7 +78,25 @@ class FlippingProxy {
       }
       upstream.write(chunk);
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      let start = 0;
+      if (responseSkip === -1) {
+        const end = chunk.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          responseSkip = responseOffset;
+          start = end + 4;
+        }
+      }
+      if (responseSkip !== undefined && responseSkip >= 0) {
+        if (responseSkip < chunk.length - start) {
+          chunk = Buffer.from(chunk);
+          chunk[start + responseSkip] ^= 0xff;
+          this.flips++;
+          responseSkip = undefined;
+        } else responseSkip -= chunk.length - start;
+      }
+      client.write(chunk);
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   }
@@ -136,5 +170,20 @@ describe('damage between the gateway and COS', () => {
       client.close();
     }
     assert.equal(await objectHash(stack.cos(), bucket, 'damaged-always.bin'), sha256OfBuffer(old));
+  });
+
+  test('a download damaged on the way from COS fails its CRC-64 check: 451, not 226', async () => {
+    const data = await seededBytes('dmg-dl', 2 * PART);
+    await putBytes(stack.cos(), bucket, 'damaged-dl.bin', data);
+    proxy.armResponse(/^GET \/damaged-dl\.bin HTTP/m, 777_777);
+    const client = await stack.ftp();
+    try {
+      const sink = new PassThrough();
+      sink.resume();
+      await assert.rejects(client.downloadTo(sink, 'damaged-dl.bin'), /451/);
+      assert.equal((await client.send('NOOP')).code, 200);
+    } finally {
+      client.close();
+    }
   });
 });
