@@ -1,6 +1,7 @@
 // Damage on the way to COS: a TCP proxy between the gateway and the store flips one byte of what the gateway sends.
 // A damaged part is caught by its CRC-64 and sent again; a damaged single PUT is refused by COS (Content-MD5) and
-// sent again; either way the stored object is byte-identical and no damaged object ever replaces the old one.
+// sent again; either way the stored object is byte-identical and no damaged object ever replaces the old one. A
+// download damaged on the way back fails its whole-object CRC-64 check (451 instead of 226).
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
