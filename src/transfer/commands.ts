@@ -25,9 +25,14 @@ interface RegistryEntry {
 
 type StoreMode = 'STOR' | 'APPE' | 'STOU';
 
+/** Marks the registry entries installed here, so that a second gateway in the process keeps them (and any
+ *  wrappers other layers put around their handlers). */
+const INSTALLED = Symbol.for('cos-ftp-server.transfer-commands');
+
 export function installTransferCommands(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry>;
+  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry & { [INSTALLED]?: true }>;
+  if (registry.STOR?.[INSTALLED]) return;
   registry.STOR = {
     directive: 'STOR',
     handler(args) {
@@ -68,6 +73,7 @@ export function installTransferCommands(): void {
     syntax: '{{cmd}}',
     description: 'Abort an active file transfer',
   };
+  for (const directive of ['STOR', 'APPE', 'STOU', 'RETR', 'ABOR']) registry[directive][INSTALLED] = true;
 }
 
 /** Takes the REST offset and clears it at once, so that no path (failures included) leaves it for the next command. */
