@@ -15,6 +15,7 @@ import { installListingCommands } from '../filesystem/commands';
 import { installTransferCommands } from '../transfer/commands';
 import { installDrainGuard, registerGatewayServer } from './drain-guard';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
+import { installPassiveConnector } from './passive-connector';
 
 /** Idle control-connection timeout, like vsftpd's idle_session_timeout (the transfer layer keeps transfers alive). */
 export const IDLE_TIMEOUT_MS = 300_000;
@@ -48,6 +49,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installTransferCommands();
   // After the other layers' registry changes, so these wrap whichever handlers are in place.
   installPassiveAddressTracking();
+  installPassiveConnector();
   installDrainGuard();
 
   const context: GatewayContext = {

@@ -1,7 +1,7 @@
 // Which address PASV announces. ftp-srv calls a function `pasv_url(clientIp)` without the connection, so the
 // PASV handler is wrapped to remember each client's control-connection local address just before it runs.
 import { lookup } from 'node:dns/promises';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 
 interface RegistryEntry {
   handler: (this: PasvConnection, args: unknown) => unknown;
@@ -11,6 +11,7 @@ interface RegistryEntry {
 interface PasvConnection {
   ip?: string;
   commandSocket?: Socket;
+  connector?: { type?: string | false; dataServer?: Server | null; closeSocket?(): void };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,22 +29,46 @@ export function plainIpv4(address: string | undefined): string | undefined {
   return mapped ? mapped[1] : address;
 }
 
-/** Wraps the registry's PASV handler (whoever installed it) once, so the local address is known when it runs. */
+/**
+ * ftp-srv's PASV and EPSV replace the session's connector without closing the previous passive listener, which then
+ * holds its port for 30 s: a client that repeats PASV exhausts a small passive_port range. Close it first.
+ */
+function closePreviousPassive(connection: PasvConnection): void {
+  const previous = connection.connector;
+  if (previous?.type !== 'passive') return;
+  const server = previous.dataServer;
+  if (server) {
+    // Its 'close' listener would end() the old connector, which resets connection.connector: by the time it ran,
+    // that is the new connector this PASV/EPSV is about to set up.
+    server.removeAllListeners('close');
+    server.close();
+    previous.dataServer = null;
+  }
+  previous.closeSocket?.();
+}
+
+/**
+ * Wraps the registry's PASV and EPSV handlers (whoever installed them) once: the previous passive listener is
+ * closed, and for PASV the control connection's local address is remembered for the announced address.
+ */
 export function installPassiveAddressTracking(): void {
-  const entry = registry.PASV;
-  if (!entry || (entry.handler as unknown as Record<symbol, boolean>)[WRAPPED]) return;
-  const original = entry.handler;
-  const wrapped = function (this: PasvConnection, args: unknown): unknown {
-    const client = this.ip;
-    const local = plainIpv4(this.commandSocket?.localAddress);
-    if (client && local) {
-      if (localAddressByClient.size >= MAX_REMEMBERED) localAddressByClient.clear();
-      localAddressByClient.set(client, local);
-    }
-    return original.call(this, args);
-  };
-  (wrapped as unknown as Record<symbol, boolean>)[WRAPPED] = true;
-  entry.handler = wrapped;
+  for (const directive of ['PASV', 'EPSV']) {
+    const entry = registry[directive];
+    if (!entry || (entry.handler as unknown as Record<symbol, boolean>)[WRAPPED]) continue;
+    const original = entry.handler;
+    const wrapped = function (this: PasvConnection, args: unknown): unknown {
+      closePreviousPassive(this);
+      const client = this.ip;
+      const local = plainIpv4(this.commandSocket?.localAddress);
+      if (directive === 'PASV' && client && local) {
+        if (localAddressByClient.size >= MAX_REMEMBERED) localAddressByClient.clear();
+        localAddressByClient.set(client, local);
+      }
+      return original.call(this, args);
+    };
+    (wrapped as unknown as Record<symbol, boolean>)[WRAPPED] = true;
+    entry.handler = wrapped;
+  }
 }
 
 /** The `pasv_url` option for ftp-srv: the masquerade address when set, else the control connection's address. */

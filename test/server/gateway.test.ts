@@ -275,3 +275,45 @@ describe('gateway draining', () => {
     }
   });
 });
+
+describe('repeated PASV / EPSV', () => {
+  function passivePort(reply: string): number {
+    const pasv = /\(\d+,\d+,\d+,\d+,(\d+),(\d+)\)/.exec(reply);
+    if (pasv) return Number(pasv[1]) * 256 + Number(pasv[2]);
+    const epsv = /\(\|\|\|(\d+)\|\)/.exec(reply);
+    assert.ok(epsv, reply);
+    return Number(epsv[1]);
+  }
+  function connectData(port: number): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    });
+  }
+
+  for (const directive of ['PASV', 'EPSV']) {
+    it(`${directive} twice frees the first port and the second one carries the upload`, async () => {
+      const stack = await startStack();
+      try {
+        const c = await ControlConnection.open(stack.ftpPort);
+        await c.read();
+        await c.send('USER user1');
+        assert.equal((await c.send('PASS pass1')).code, 230);
+        const first = passivePort((await c.send(directive)).text);
+        const second = passivePort((await c.send(directive)).text);
+        await new Promise((r) => setTimeout(r, 50));
+        await assert.rejects(connectData(first), /ECONNREFUSED/);
+        const data = await connectData(second);
+        c.socket.write('STOR twice.txt\r\n');
+        assert.equal((await c.read()).code, 150);
+        data.end('second port');
+        assert.equal((await c.read()).code, 226);
+        c.close();
+        const got = await stack.cos().getObject({ ...stack.bucket(), Key: 'twice.txt' });
+        assert.equal(String(got.Body), 'second port');
+      } finally {
+        await stack.close();
+      }
+    });
+  }
+});

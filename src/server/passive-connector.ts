@@ -1,0 +1,116 @@
+// ftp-srv 4.6.3's passive listener (connector/passive.js setupServer), with three faults fixed:
+// - its 30 s "no data connection" timer is never cleared when the listener closes, so every PASV/EPSV that was
+//   not followed by a data connection keeps the process alive (and a reference to the session) for 30 s;
+// - a listen error (the port taken between probe and listen) was only forwarded as 'client-error' and the
+//   PASV/EPSV reply never came; now it rejects, and the command answers 425;
+// - the data connection's address check uses plain string comparison after unmapping IPv4-mapped IPv6,
+//   instead of the `ip` package (advisory GHSA-2p57-rm9w-gvfp).
+// Everything else is as in ftp-srv, which is pinned to 4.6.3 for this reason.
+import net from 'node:net';
+import tls from 'node:tls';
+import { plainIpv4 } from './passive-address';
+
+/** No data connection within this time after PASV/EPSV closes the listener (as ftp-srv does). */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+interface DataSocket extends net.Socket {
+  connected?: boolean;
+}
+
+interface PassiveConnection {
+  commandSocket: net.Socket;
+  secure: boolean;
+  reply(code: number, message: string): PromiseLike<unknown>;
+  close(code?: number): PromiseLike<unknown>;
+}
+
+interface FtpSrvServer {
+  options: { tls?: tls.TlsOptions | false };
+  url: { hostname: string };
+  getNextPasvPort(): PromiseLike<number>;
+  emit(event: string, payload: unknown): boolean;
+}
+
+interface PassiveInternals {
+  connection: PassiveConnection;
+  server: FtpSrvServer | undefined;
+  log: { error(...args: unknown[]): void; trace(...args: unknown[]): void; debug(...args: unknown[]): void };
+  dataSocket: DataSocket | null;
+  dataServer: net.Server | null;
+  closeServer(): void;
+  end(): void;
+  setupServer(): Promise<net.Server>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Passive = require('ftp-srv/src/connector/passive') as { prototype: PassiveInternals };
+const PATCHED = Symbol.for('cos-ftp-server.passive-connector');
+
+function setupServer(this: PassiveInternals): Promise<net.Server> {
+  this.closeServer();
+  const server = this.server;
+  if (!server) return Promise.reject(new Error('session is closing'));
+  return Promise.resolve(server.getNextPasvPort()).then(
+    (port) =>
+      new Promise<net.Server>((resolve, reject) => {
+        const connection = this.connection;
+        this.dataSocket = null;
+        let idleTimer: NodeJS.Timeout | undefined;
+
+        const onConnection = (socket: DataSocket): void => {
+          const control = plainIpv4(connection.commandSocket.remoteAddress);
+          if (control !== plainIpv4(socket.remoteAddress)) {
+            this.log.error({ pasv_connection: socket.remoteAddress, cmd_connection: control }, 'Connecting addresses do not match');
+            socket.destroy();
+            void Promise.resolve(connection.reply(550, 'Remote addresses do not match')).then(() => connection.close());
+            return;
+          }
+          clearTimeout(idleTimer);
+          this.log.trace({ port, remoteAddress: socket.remoteAddress }, 'Passive connection fulfilled.');
+          this.dataSocket = socket;
+          socket.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataSocket', error: err }));
+          socket.once('close', () => this.closeServer());
+          if (!connection.secure) socket.connected = true;
+        };
+
+        const tlsOptions = connection.secure && server.options.tls ? server.options.tls : {};
+        const dataServer = connection.secure
+          ? tls.createServer({ ...tlsOptions, pauseOnConnect: true } as tls.TlsOptions, onConnection)
+          : net.createServer({ pauseOnConnect: true }, onConnection);
+        this.dataServer = dataServer;
+        dataServer.maxConnections = 1;
+        dataServer.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataServer', error: err }));
+        dataServer.once('close', () => {
+          clearTimeout(idleTimer);
+          this.log.trace('Passive server closed');
+          this.end();
+        });
+        if (connection.secure) {
+          dataServer.on('secureConnection', (socket: DataSocket) => {
+            socket.connected = true;
+          });
+        }
+        const onListenError = (err: Error & { code?: string | number }): void => {
+          if (this.dataServer === dataServer) this.dataServer = null;
+          reject(Object.assign(new Error(`Cannot open a passive data port: ${err.message}`), { code: 425 }));
+        };
+        dataServer.once('error', onListenError);
+        dataServer.listen(port, server.url.hostname, () => {
+          dataServer.off('error', onListenError);
+          idleTimer = setTimeout(() => this.closeServer(), CONNECT_TIMEOUT_MS);
+          // A daemon exits by itself; the timer must not keep a finished test process alive.
+          idleTimer.unref();
+          this.log.debug({ port }, 'Passive connection listening');
+          resolve(dataServer);
+        });
+      }),
+  );
+}
+
+/** Replaces ftp-srv's passive listener set-up (once per process). */
+export function installPassiveConnector(): void {
+  const proto = Passive.prototype as PassiveInternals & { [PATCHED]?: boolean };
+  if (proto[PATCHED]) return;
+  proto.setupServer = setupServer;
+  proto[PATCHED] = true;
+}
