@@ -127,3 +127,21 @@ describe('local COS x-cos-forbid-overwrite', () => {
     }
   });
 });
+
+describe('local COS Content-MD5', () => {
+  it('refuses a body that does not match Content-MD5 with 400 BadDigest and stores nothing', async () => {
+    const store = await startStore();
+    try {
+      const cos = sdkClient(store);
+      const wrong = Buffer.from(md5Hex(Buffer.from('other')), 'hex').toString('base64');
+      const err = await sdkError(cos.putObject({ ...at, Key: 'digest', Body: Buffer.from('payload'), Headers: { 'Content-MD5': wrong } }));
+      assert.equal(err.statusCode, 400);
+      assert.equal(err.code, 'BadDigest');
+      assert.equal((await sdkError(cos.headObject({ ...at, Key: 'digest' }))).statusCode, 404);
+      const right = Buffer.from(md5Hex(Buffer.from('payload')), 'hex').toString('base64');
+      assert.equal((await cos.putObject({ ...at, Key: 'digest', Body: Buffer.from('payload'), Headers: { 'Content-MD5': right } })).statusCode, 200);
+    } finally {
+      await store.close();
+    }
+  });
+});
