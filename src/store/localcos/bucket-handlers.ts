@@ -32,10 +32,9 @@ export interface ListPage {
 export function listPage(bucket: BucketState, prefix: string, delimiter: string, marker: string, maxKeys: number): ListPage {
   const keys = bucket.keys;
   const page: ListPage = { contents: [], prefixes: [], truncated: false };
-  let i = marker && compareUtf8(marker, prefix) >= 0 ? keys.upperBound(marker) : keys.lowerBound(prefix);
+  const cursor = marker && compareUtf8(marker, prefix) >= 0 ? keys.upperBound(marker) : keys.lowerBound(prefix);
   let last: string | undefined;
-  while (i < keys.size) {
-    const key = keys.at(i);
+  for (let key = keys.keyAt(cursor); key !== undefined; key = keys.keyAt(cursor)) {
     if (!key.startsWith(prefix)) break;
     let commonPrefix: string | undefined;
     if (delimiter) {
@@ -43,7 +42,7 @@ export function listPage(bucket: BucketState, prefix: string, delimiter: string,
       if (cut >= 0) commonPrefix = key.slice(0, cut + delimiter.length);
     }
     if (commonPrefix !== undefined && marker && compareUtf8(commonPrefix, marker) <= 0) {
-      i = keys.endOfPrefixRun(i, commonPrefix);
+      Object.assign(cursor, keys.afterPrefix(commonPrefix));
       continue;
     }
     if (page.contents.length + page.prefixes.length >= maxKeys) {
@@ -54,11 +53,11 @@ export function listPage(bucket: BucketState, prefix: string, delimiter: string,
     if (commonPrefix !== undefined) {
       page.prefixes.push(commonPrefix);
       last = commonPrefix;
-      i = keys.endOfPrefixRun(i, commonPrefix);
+      Object.assign(cursor, keys.afterPrefix(commonPrefix));
     } else {
       page.contents.push(key);
       last = key;
-      i++;
+      keys.next(cursor);
     }
   }
   return page;

@@ -19,70 +19,116 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** A position in a SortedKeys; `block === blocks.length` is the end. */
+export interface KeyCursor {
+  block: number;
+  index: number;
+}
+
+const BLOCK = 512;
+
+/**
+ * Keys in UTF-8 byte order, stored as a list of sorted blocks (at most 2 * BLOCK keys each), so an insert or
+ * delete moves at most one block's worth of entries instead of the whole bucket's.
+ */
 export class SortedKeys {
-  private readonly keys: string[] = [];
+  private blocks: string[][] = [];
+  private count = 0;
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
-  at(index: number): string {
-    return this.keys[index];
-  }
-
-  /** First index whose key is >= `key`. */
-  lowerBound(key: string): number {
+  /** First position whose key does not satisfy `before` (which must be true for a prefix of the order). */
+  private firstNot(before: (key: string) => boolean): KeyCursor {
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = this.blocks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareUtf8(this.keys[mid], key) < 0) lo = mid + 1;
+      const block = this.blocks[mid];
+      if (before(block[block.length - 1])) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    if (lo === this.blocks.length) return { block: lo, index: 0 };
+    const block = this.blocks[lo];
+    let a = 0;
+    let b = block.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (before(block[mid])) a = mid + 1;
+      else b = mid;
+    }
+    return { block: lo, index: a };
   }
 
-  /** First index whose key is > `key`. */
-  upperBound(key: string): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareUtf8(this.keys[mid], key) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** First key >= `key`. */
+  lowerBound(key: string): KeyCursor {
+    return this.firstNot((k) => compareUtf8(k, key) < 0);
   }
 
-  /** Given that keys[from] starts with `prefix`, the first index at or after `from` whose key does not. */
-  endOfPrefixRun(from: number, prefix: string): number {
-    let lo = from;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.keys[mid].startsWith(prefix)) lo = mid + 1;
-      else hi = mid;
+  /** First key > `key`. */
+  upperBound(key: string): KeyCursor {
+    return this.firstNot((k) => compareUtf8(k, key) <= 0);
+  }
+
+  /** First key after every key that starts with `prefix` (and after `prefix` itself). */
+  afterPrefix(prefix: string): KeyCursor {
+    return this.firstNot((k) => k.startsWith(prefix) || compareUtf8(k, prefix) < 0);
+  }
+
+  /** The key at a position, or undefined at the end. */
+  keyAt(cursor: KeyCursor): string | undefined {
+    return this.blocks[cursor.block]?.[cursor.index];
+  }
+
+  /** Moves the cursor one key on. */
+  next(cursor: KeyCursor): void {
+    cursor.index++;
+    if (cursor.index >= (this.blocks[cursor.block]?.length ?? 0)) {
+      cursor.block++;
+      cursor.index = 0;
     }
-    return lo;
+  }
+
+  has(key: string): boolean {
+    return this.keyAt(this.lowerBound(key)) === key;
   }
 
   insert(key: string): void {
-    const i = this.lowerBound(key);
-    if (this.keys[i] === key) return;
-    if (i === this.keys.length) this.keys.push(key);
-    else this.keys.splice(i, 0, key);
+    if (this.blocks.length === 0) {
+      this.blocks.push([key]);
+      this.count = 1;
+      return;
+    }
+    const at = this.lowerBound(key);
+    if (this.keyAt(at) === key) return;
+    let { block, index } = at;
+    if (block === this.blocks.length) {
+      block = this.blocks.length - 1;
+      index = this.blocks[block].length;
+    }
+    const target = this.blocks[block];
+    if (index === target.length) target.push(key);
+    else target.splice(index, 0, key);
+    this.count++;
+    if (target.length > 2 * BLOCK) this.blocks.splice(block + 1, 0, target.splice(BLOCK));
   }
 
   remove(key: string): void {
-    const i = this.lowerBound(key);
-    if (this.keys[i] === key) this.keys.splice(i, 1);
+    const at = this.lowerBound(key);
+    if (this.keyAt(at) !== key) return;
+    const target = this.blocks[at.block];
+    target.splice(at.index, 1);
+    this.count--;
+    if (target.length === 0) this.blocks.splice(at.block, 1);
   }
 
   /** Builds from an unsorted list in one sort (used when loading a data folder). */
   static from(keys: Iterable<string>): SortedKeys {
+    const all = [...new Set(keys)].sort(compareUtf8);
     const sorted = new SortedKeys();
-    sorted.keys.push(...keys);
-    sorted.keys.sort(compareUtf8);
+    for (let i = 0; i < all.length; i += BLOCK) sorted.blocks.push(all.slice(i, i + BLOCK));
+    sorted.count = all.length;
     return sorted;
   }
 }
