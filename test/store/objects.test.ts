@@ -145,3 +145,22 @@ describe('local COS Content-MD5', () => {
     }
   });
 });
+
+describe('local COS chunked uploads', () => {
+  it('stores a stream body sent without Content-Length (chunked)', async () => {
+    const store = await startStore();
+    try {
+      const cos = sdkClient(store);
+      const parts = [patternBytes(70_000, 61), patternBytes(90_000, 62)];
+      const { Readable } = await import('node:stream');
+      const put = await cos.putObject({ ...at, Key: 'chunked.bin', Body: Readable.from(parts) });
+      const whole = Buffer.concat(parts);
+      assert.equal(put.ETag, `"${md5Hex(whole)}"`);
+      const got = await cos.getObject({ ...at, Key: 'chunked.bin' });
+      assert.equal(got.headers?.['content-length'], String(whole.length));
+      assert.equal(got.headers?.['x-cos-hash-crc64ecma'], crc64Of(whole));
+    } finally {
+      await store.close();
+    }
+  });
+});
