@@ -82,6 +82,21 @@ describe('local COS authentication', () => {
     assert.match(unsigned.body, /<Code>AccessDenied<\/Code>/);
   });
 
+  it('accepts a presigned URL from getObjectUrl (signature in the query)', async () => {
+    const cos = sdkClient(store);
+    await cos.putObject({ ...at, Key: 'p/中 x.txt', Body: 'presigned' });
+    const url = await new Promise<string>((resolve, reject) => {
+      cos.getObjectUrl({ ...at, Key: 'p/中 x.txt', Sign: true }, (err, data) => (err ? reject(err) : resolve(data.Url)));
+    });
+    const u = new URL(url);
+    assert.match(u.search, /q-signature=/);
+    const ok = await rawRequest(store.port, 'GET', u.pathname + u.search, { Host: u.host });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, 'presigned');
+    const tampered = await rawRequest(store.port, 'GET', u.pathname.replace('x.txt', 'y.txt') + u.search, { Host: u.host });
+    assert.equal(tampered.status, 403);
+  });
+
   it('answers NoSuchBucket for a bucket it does not have', async () => {
     const err = await sdkError(sdkClient(store).getBucket({ Bucket: 'nothere-1250000000', Region: REGION }));
     assert.equal(err.statusCode, 404);
