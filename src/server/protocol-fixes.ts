@@ -81,27 +81,18 @@ export function decodeUtf8Escaped(bytes: Buffer): string {
   return out;
 }
 
-/** Drops Telnet IAC sequences (clients send IAC IP IAC DM before ABOR); IAC IAC stands for a 0xFF byte. */
+/**
+ * Drops the Telnet IAC sequences that lead a line (clients send IAC IP IAC DM before ABOR). Elsewhere a 0xFF byte
+ * stays: it is not UTF-8, so a name holding one is refused rather than silently changed.
+ */
 export function stripTelnet(line: Buffer): Buffer {
-  if (!line.includes(0xff)) return line;
-  const out: number[] = [];
-  for (let i = 0; i < line.length; i++) {
-    const b = line[i];
-    if (b !== 0xff) {
-      out.push(b);
-      continue;
-    }
+  let i = 0;
+  while (i < line.length && line[i] === 0xff) {
     const next = line[i + 1];
-    if (next === 0xff) {
-      out.push(0xff);
-      i++;
-    } else if (next !== undefined && next >= 0xfb && next <= 0xfe) {
-      i += 2; // WILL/WONT/DO/DONT <option>
-    } else if (next !== undefined && next >= 0xf0) {
-      i++; // IP, DM, AYT...
-    }
+    if (next === undefined || next === 0xff) break;
+    i += next >= 0xfb && next <= 0xfe ? 3 : 2; // WILL/WONT/DO/DONT carry an option byte
   }
-  return Buffer.from(out);
+  return i ? line.subarray(i) : line;
 }
 
 /** `VERB arg`: the argument is everything after the first space, exactly as sent (quotes, `-x`, spaces kept). */

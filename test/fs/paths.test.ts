@@ -125,5 +125,6 @@ describe('control lines', () => {
   test('Telnet IAC sequences are dropped (IAC IP IAC DM before ABOR)', () => {
     assert.equal(String(stripTelnet(Buffer.from([0xff, 0xf4, 0xff, 0xf2, 0x41, 0x42, 0x4f, 0x52]))), 'ABOR');
     assert.equal(String(stripTelnet(Buffer.from('NOOP'))), 'NOOP');
+    assert.deepEqual([...stripTelnet(Buffer.from([0x4d, 0xff, 0xfe, 0x41]))], [0x4d, 0xff, 0xfe, 0x41]);
   });
 });
