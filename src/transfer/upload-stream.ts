@@ -20,7 +20,7 @@ import {
   statusOf,
   withRetry,
 } from './cos-object';
-import { crc64Combine } from './crc64-combine';
+import { crc64Combine } from '../util/crc64-combine';
 import { TransferError, aborted, storageFailed, tooLarge } from './errors';
 import { MAX_PART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, PartSizer } from './part-size';
 import { RequestGroup } from './request-group';

@@ -13,7 +13,7 @@ import {
   sendXml,
   storedHeadersFrom,
 } from './context';
-import { crc64Combine } from './crc64-combine';
+import { crc64Combine } from '../../util/crc64-combine';
 import { CosError, noSuchUpload } from './errors';
 import { bodySource, checkForbidOverwrite, copySourceRecord, ingestBody, parseCopySource } from './object-handlers';
 import { compareUtf8 } from './key-order';
