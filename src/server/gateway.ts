@@ -14,6 +14,7 @@ import { installProtocolFixes } from './protocol-fixes';
 import { installListingCommands } from '../filesystem/commands';
 import { installTransferCommands } from '../transfer/commands';
 import { installDrainGuard, registerGatewayServer } from './drain-guard';
+import { installFeatureList } from './features';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 import { installPassiveConnector } from './passive-connector';
 
@@ -51,6 +52,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installPassiveAddressTracking();
   installPassiveConnector();
   installDrainGuard();
+  installFeatureList();
 
   const context: GatewayContext = {
     config,

@@ -66,6 +66,19 @@ describe('gateway without a store', () => {
     c.close();
   });
 
+  it('FEAT advertises what works (UTF8, MLST, SIZE, MDTM, REST STREAM) and no TLS, which is not configured', async () => {
+    const c = await ControlConnection.open(gateway.port);
+    await c.read();
+    const feat = await c.send('FEAT');
+    assert.equal(feat.code, 211);
+    for (const line of [' UTF8', ' MLST type*;size*;modify*;perm*;', ' SIZE', ' MDTM', ' REST STREAM']) {
+      assert.ok(feat.text.split(/\r?\n/).includes(line), `${line} in ${feat.text}`);
+    }
+    assert.doesNotMatch(feat.text, /AUTH|PBSZ|PROT/);
+    assert.equal((await c.send('AUTH TLS')).code, 502);
+    c.close();
+  });
+
   it('refuses connections beyond max_connection_num with 421 and accepts again when one leaves', async () => {
     const first = await ControlConnection.open(gateway.port);
     const second = await ControlConnection.open(gateway.port);
