@@ -1,0 +1,88 @@
+// Pieces every case uses: one measured attempt (monitoring the server and the store around it) and curl runs.
+import type { Party } from '../lib/processes';
+import { runTool } from '../lib/processes';
+import type { Usage } from '../lib/measure';
+import { Monitor } from '../lib/measure';
+import type { Row } from '../lib/results';
+import type { ClientRun, Stack } from '../lib/stack';
+
+export interface BenchOptions {
+  /** Size of the big transfer (cases upload, download, store), bytes. */
+  size: number;
+  repeats: number;
+  sessions: number;
+  sessionSize: number;
+  listCount: number;
+  memorySizes: number[];
+}
+
+export interface Outcome {
+  seconds: number;
+  bytes: number;
+  count?: number;
+  errors?: number;
+  /** Self-reported usage of a client that is the row's measured party (the SDK rows). */
+  client?: Usage;
+}
+export type Attempt = Outcome | { failure: string };
+
+/** Runs one attempt while monitoring the store and (when given) the row's server process; adds it to the row. */
+export async function measureInto(row: Row, stack: Stack, server: Party | undefined, attempt: () => Promise<Attempt>): Promise<void> {
+  const parties: Record<string, number> = { store: stack.store.pid };
+  if (server) parties[row.party] = server.pid;
+  const monitor = new Monitor(parties);
+  monitor.start();
+  const result = await attempt();
+  const usage = await monitor.stop();
+  if ('failure' in result) {
+    row.failures.push(result.failure);
+    process.stderr.write(`  ${row.label}: FAILED ${result.failure.slice(0, 400)}\n`);
+    return;
+  }
+  if (result.client) usage[row.party] = result.client;
+  const { client: _client, ...run } = result;
+  row.runs.push({ ...run, usage });
+  const mibs = run.bytes ? ` ${(run.bytes / 1048576 / run.seconds).toFixed(1)} MiB/s` : '';
+  const rss = usage[row.party] ? ` rss ${(usage[row.party].peakRss / 1048576).toFixed(0)} MiB cpu ${usage[row.party].cpuSeconds.toFixed(2)} s` : '';
+  process.stderr.write(`  ${row.label}: ${run.seconds.toFixed(3)} s${mibs}${rss}${run.errors ? ` errors ${run.errors}` : ''}\n`);
+}
+
+/** An SDK (or other node) client's own report as an outcome; the client's usage is the row's party usage. */
+export function fromClient(run: ClientRun, expectBytes?: number): Attempt {
+  if (run.code !== 0 || !run.report) return { failure: `exit ${run.code}: ${run.stderr.trim().slice(-400)}` };
+  const r = run.report;
+  if (expectBytes !== undefined && r.bytes !== expectBytes) return { failure: `moved ${r.bytes} bytes, expected ${expectBytes}` };
+  return { seconds: r.seconds, bytes: r.bytes, count: r.count, client: { peakRss: r.maxRss, cpuSeconds: r.cpuSeconds } };
+}
+
+/** A client whose usage is not the row's (e.g. the raw TCP receiver, the FTP LIST client). */
+export function fromPlainClient(run: ClientRun, expectBytes?: number): Attempt {
+  const outcome = fromClient(run, expectBytes);
+  if ('failure' in outcome) return outcome;
+  const { client: _client, ...rest } = outcome;
+  return rest;
+}
+
+const CURL_OUT = '%{time_total} %{size_upload} %{size_download}\\n';
+
+/** curl upload (-T FILE) or download (to /dev/null), timed by curl itself, checked for the byte count. */
+export async function curl(direction: 'up' | 'down', url: string, expectBytes: number, file?: string): Promise<Attempt> {
+  const io = direction === 'up' ? ['-T', file ?? ''] : [];
+  const run = await runTool('curl', ['-sS', '--fail', ...io, '-o', '/dev/null', '-w', CURL_OUT, url]);
+  return curlOutcome(run.code, run.stdout, run.stderr, direction, expectBytes);
+}
+
+/** curl upload from a pipe: `cat FILE...| head -c BYTES | curl -T -`, for sizes larger than the data file. */
+export async function curlPipeUpload(url: string, bytes: number, files: string[]): Promise<Attempt> {
+  const script = `cat "$@" | head -c ${bytes} | curl -sS --fail -T - -o /dev/null -w '${CURL_OUT}' '${url}'`;
+  const run = await runTool('sh', ['-c', script, 'sh', ...files]);
+  return curlOutcome(run.code, run.stdout, run.stderr, 'up', bytes);
+}
+
+function curlOutcome(code: number, stdout: string, stderr: string, direction: 'up' | 'down', expectBytes: number): Attempt {
+  if (code !== 0) return { failure: `curl exit ${code}: ${stderr.trim().slice(-300)}` };
+  const [time, up, down] = stdout.trim().split('\n').pop()?.split(' ').map(Number) ?? [];
+  const moved = direction === 'up' ? up : down;
+  if (moved !== expectBytes) return { failure: `curl moved ${moved} bytes, expected ${expectBytes}` };
+  return { seconds: time, bytes: moved };
+}

@@ -1,0 +1,139 @@
+// Issue 6 cases 1 and 2 (one big upload / download through each path) and issue 2's store case (SDK single PUT
+// and GET of the same bytes next to the raw loopback TCP copy).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CaseResult, Row } from '../lib/results';
+import { newRow, peakOf, ratio, throughputOf } from '../lib/results';
+import { fmtBytes, MIB } from '../lib/stats';
+import type { ServerHandle, Stack } from '../lib/stack';
+import type { BenchOptions } from './common';
+import { curl, fromClient, fromPlainClient, measureInto } from './common';
+import { memoryBound } from './memory';
+
+const WIRE = 'raw loopback TCP (node: file → socket → discard)';
+
+function settingsLine(stack: Stack, size: number): string {
+  const t = stack.transfer;
+  return `${fmtBytes(size)} of random bytes from a file. Gateway, SDK and rclone use the same part size (${fmtBytes(t.partSize)}) and parts in flight (${t.threads}).`;
+}
+
+async function withServers<T>(stack: Stack, body: (s: { gateway: ServerHandle; rclone: ServerHandle; pyftpd: ServerHandle; raw: ServerHandle }) => Promise<T>, pyRoot: string, rawFile: string): Promise<T> {
+  const gateway = await stack.startGateway();
+  const rclone = await stack.startRclone();
+  const pyftpd = await stack.startPyftpd(pyRoot);
+  const raw = await stack.startRawSender(rawFile);
+  try {
+    return await body({ gateway, rclone, pyftpd, raw });
+  } finally {
+    for (const s of [gateway, rclone, pyftpd, raw]) await stack.stopServer(s);
+  }
+}
+
+export async function uploadCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
+  const file = stack.dataFile(opts.size);
+  const pyRoot = path.join(stack.dir, 'pyftpd-root');
+  const rows = {
+    gateway: newRow('gateway: curl -T → FTP → COS multipart', 'gateway'),
+    sdk: newRow('SDK sliceUploadFile direct to COS', 'SDK client'),
+    rclone: newRow('rclone serve webdav: curl -T (PUT) → S3 multipart', 'rclone'),
+    pyftpd: newRow('pyftpdlib, local disk: curl -T', 'pyftpdlib'),
+    raw: newRow(WIRE, 'raw sender'),
+  };
+  await withServers(stack, async ({ gateway, rclone, pyftpd, raw }) => {
+    for (let i = 0; i < opts.repeats; i++) {
+      process.stderr.write(`upload, repeat ${i + 1}/${opts.repeats}\n`);
+      await measureInto(rows.gateway, stack, gateway.party, () => curl('up', gateway.url('bench-up-gateway.bin'), opts.size, file));
+      await measureInto(rows.sdk, stack, undefined, async () =>
+        fromClient(await stack.sdk({ op: 'multipart', key: 'bench-up-sdk.bin', file, partSize: stack.transfer.partSize, threads: stack.transfer.threads }), opts.size),
+      );
+      await measureInto(rows.rclone, stack, rclone.party, () => curl('up', rclone.url('bench-up-rclone.bin'), opts.size, file));
+      await measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('up', pyftpd.url('up.bin'), opts.size, file));
+      fs.rmSync(path.join(pyRoot, 'up.bin'), { force: true });
+      await measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size));
+    }
+  }, pyRoot, file);
+  const result = transferResult('upload', 'Case 1: upload', settingsLine(stack, opts.size), rows);
+  const bound = memoryBound(stack);
+  result.ratios.push(ratio('gateway peak RSS / bound', peakOf(rows.gateway).median, bound, '<=', 1, `bound ${(bound / MIB).toFixed(0)} MiB`));
+  return result;
+}
+
+export async function downloadCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
+  const file = stack.dataFile(opts.size);
+  const key = `bench-dl-${opts.size}.bin`;
+  const seeded = await stack.sdk({ op: 'ensure', key, file, partSize: stack.transfer.partSize, threads: stack.transfer.threads });
+  if (seeded.code !== 0) throw new Error(`seeding ${key}: ${seeded.stderr}`);
+  const pyRoot = path.join(stack.dir, 'pyftpd-root');
+  fs.mkdirSync(pyRoot, { recursive: true });
+  const pyFile = path.join(pyRoot, 'dl.bin');
+  fs.rmSync(pyFile, { force: true });
+  fs.linkSync(file, pyFile);
+  const rows = {
+    gateway: newRow('gateway: COS GetObject → FTP → curl', 'gateway'),
+    sdk: newRow('SDK getObject direct, streamed to a discarding sink', 'SDK client'),
+    rclone: newRow('rclone serve webdav: S3 GET → curl (GET)', 'rclone'),
+    pyftpd: newRow('pyftpdlib, local disk: curl', 'pyftpdlib'),
+    raw: newRow(WIRE, 'raw sender'),
+  };
+  await withServers(stack, async ({ gateway, rclone, pyftpd, raw }) => {
+    for (let i = 0; i < opts.repeats; i++) {
+      process.stderr.write(`download, repeat ${i + 1}/${opts.repeats}\n`);
+      await measureInto(rows.gateway, stack, gateway.party, () => curl('down', gateway.url(key), opts.size));
+      await measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'get', key }), opts.size));
+      await measureInto(rows.rclone, stack, rclone.party, () => curl('down', rclone.url(key), opts.size));
+      await measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('down', pyftpd.url('dl.bin'), opts.size));
+      await measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size));
+    }
+  }, pyRoot, file);
+  fs.rmSync(pyFile, { force: true });
+  return transferResult('download', 'Case 2: download', `${settingsLine(stack, opts.size)} The object was uploaded once by the SDK (multipart).`, rows);
+}
+
+function transferResult(id: string, title: string, line: string, rows: Record<'gateway' | 'sdk' | 'rclone' | 'pyftpd' | 'raw', Row>): CaseResult {
+  const m = (row: Row): number => throughputOf(row).median;
+  return {
+    id,
+    title,
+    lines: [line],
+    kind: 'throughput',
+    rows: Object.values(rows),
+    ratios: [
+      ratio('gateway / SDK direct', m(rows.gateway), m(rows.sdk), '>=', 0.9),
+      ratio('gateway / rclone', m(rows.gateway), m(rows.rclone), '>=', 1),
+      ratio('gateway / pyftpdlib (FTP ceiling)', m(rows.gateway), m(rows.pyftpd)),
+      ratio('gateway / raw TCP (wire)', m(rows.gateway), m(rows.raw)),
+    ],
+  };
+}
+
+export async function storeCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
+  const file = stack.dataFile(opts.size);
+  const key = 'bench-store-put.bin';
+  const rows = {
+    put: newRow('SDK putObject (one PUT, streamed from the file)', 'SDK client'),
+    get: newRow('SDK getObject (streamed to a discarding sink)', 'SDK client'),
+    raw: newRow(WIRE, 'raw sender'),
+  };
+  const raw = await stack.startRawSender(file);
+  try {
+    for (let i = 0; i < opts.repeats; i++) {
+      process.stderr.write(`store, repeat ${i + 1}/${opts.repeats}\n`);
+      await measureInto(rows.put, stack, undefined, async () => fromClient(await stack.sdk({ op: 'put', key, file }), opts.size));
+      await measureInto(rows.get, stack, undefined, async () => fromClient(await stack.sdk({ op: 'get', key }), opts.size));
+      await measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size));
+    }
+  } finally {
+    await stack.stopServer(raw);
+  }
+  const m = (row: Row): number => throughputOf(row).median;
+  return {
+    id: 'store',
+    title: 'Store (issue 2): SDK PUT and GET on loopback vs raw TCP',
+    lines: [
+      `${fmtBytes(opts.size)} through the local store (\`bin/cos-local.js --data DIR\`: objects on disk, not in the store's memory; its own process). The store must not be what limits the gateway: compare with cases 1 and 2.`,
+    ],
+    kind: 'throughput',
+    rows: Object.values(rows),
+    ratios: [ratio('SDK PUT / raw TCP', m(rows.put), m(rows.raw)), ratio('SDK GET / raw TCP', m(rows.get), m(rows.raw))],
+  };
+}
