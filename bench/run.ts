@@ -25,6 +25,7 @@ const USAGE = `npm run bench -- [options]
   --memory-mib A,B    upload sizes of the memory case (default 256,2048)
   --part-size BYTES   gateway min_part_size (default: the configuration's "default")
   --threads N         gateway upload_thread_num (default: the configuration's "default")
+  --gateway-cpu-prof DIR  write a V8 CPU profile of every gateway process into DIR
   --work DIR          work folder, kept and reused (data files, seeded objects); default: a temp folder, removed
   --out FILE          report file (default BENCHMARKS.md in the repository)`;
 
@@ -33,6 +34,7 @@ interface Args extends BenchOptions {
   partSize?: number;
   threads?: number;
   workDir?: string;
+  gatewayProfileDir?: string;
   out: string;
 }
 
@@ -73,6 +75,7 @@ function parseArgs(argv: string[]): Args {
       case '--part-size': args.partSize = int(); break;
       case '--threads': args.threads = int(); break;
       case '--work': args.workDir = value(); break;
+      case '--gateway-cpu-prof': args.gatewayProfileDir = path.resolve(value()); break;
       case '--out': args.out = path.resolve(value()); break;
       case '--help': case '-h':
         process.stdout.write(`${USAGE}\n`);
@@ -87,7 +90,9 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const stack = await Stack.start({ workDir: args.workDir, partSize: args.partSize, threads: args.threads, maxListFile: args.listCount });
+  const stack = await Stack.start({ workDir: args.workDir, partSize: args.partSize, threads: args.threads, maxListFile: args.listCount,
+    gatewayNodeArgs: args.gatewayProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.gatewayProfileDir}`] : [],
+  });
   const results: CaseResult[] = [];
   try {
     process.stderr.write(`work folder ${stack.dir}; store ${stack.storeUrl}\n`);

@@ -36,6 +36,8 @@ export interface StackOptions {
   workDir?: string;
   partSize?: number;
   threads?: number;
+  /** Extra node options for the gateway process (e.g. --cpu-prof --cpu-prof-dir=DIR for profiling). */
+  gatewayNodeArgs?: string[];
   /** max_list_file: at least the size of the listed folder, so a LIST returns every entry. */
   maxListFile?: number;
 }
@@ -106,7 +108,8 @@ export class Stack {
     const passive = await freePortRange(200);
     const conf = path.join(this.dir, `${tag}.conf`);
     fs.writeFileSync(conf, gatewayConf(this.storeUrl, port, passive, path.join(this.dir, 'logs'), this.options));
-    const party = await startParty('gateway', process.execPath, [path.join(REPO, 'bin', 'ftp-server.js'), '--config', conf, '--status', '0'], {
+    const nodeArgs = this.options.gatewayNodeArgs ?? [];
+    const party = await startParty('gateway', process.execPath, [...nodeArgs, path.join(REPO, 'bin', 'ftp-server.js'), '--config', conf, '--status', '0'], {
       cwd: this.dir,
       logFile: path.join(this.dir, 'logs', `${tag}.out`),
       readyPort: port,
