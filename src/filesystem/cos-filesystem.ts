@@ -14,7 +14,7 @@ import { FtpReplyError, badName, refused, storageError } from './errors';
 import type { Entry } from './format';
 import { type ListingSummary, listDirectory } from './listing';
 import { type Access, can, refusalReason } from './permissions';
-import { baseName, dirKey, fileKey, isWithin, namesDirectory, resolvePath } from './paths';
+import { type GlobArg, baseName, dirKey, fileKey, globOf, isWithin, namesDirectory, resolvePath } from './paths';
 import { renameDirectory, renameFile } from './rename';
 
 /** What RNFR found, kept on the session until RNTO. */
@@ -166,7 +166,7 @@ export class CosFileSystem extends FileSystem {
   async walk(
     arg: string | null,
     command: string,
-    opts: { cap: number; filesToo: boolean },
+    opts: { cap: number; filesToo: boolean; glob?: 'names' | 'paths' },
     onStart: (target: ListingTarget) => Promise<void>,
     onPage: (entries: Entry[]) => Promise<void>,
   ): Promise<ListingSummary & { target: ListingTarget }> {
@@ -209,7 +209,12 @@ export class CosFileSystem extends FileSystem {
         throw storageError(err, command);
       }
     }
-    if (!info) throw refused(`${path}: No such file or directory.`);
+    if (!info) {
+      // No such name: a wildcard in its last segment (tnftp's mget/mdelete send `NLST *.txt`) lists the matches.
+      const glob = opts.glob && !namesDirectory(arg ?? '') ? globOf(arg ?? '') : undefined;
+      if (glob) return this.walkGlob(path, glob, opts.glob === 'paths', command, opts.cap, summary.requests + 1, onStart, onPage);
+      throw refused(`${path}: No such file or directory.`);
+    }
     const fileTarget: ListingTarget = {
       kind: 'file',
       path,
@@ -218,6 +223,47 @@ export class CosFileSystem extends FileSystem {
     await onStart(fileTarget);
     await onPage([fileTarget.entry]);
     return { ...summary, requests: summary.requests + 1, count: 1, target: fileTarget };
+  }
+
+  /**
+   * The entries of a directory whose names match a wildcard pattern, one GetBucket per 1000 names that start with
+   * the pattern's literal part. `withDir`: names as the client typed them (`sub/a.txt`, NLST), so that tnftp's mget
+   * fetches the right files; else bare names (LIST). No match is a 550, as for a missing path.
+   */
+  private async walkGlob(
+    path: string,
+    glob: GlobArg,
+    withDir: boolean,
+    command: string,
+    cap: number,
+    requestsSoFar: number,
+    onStart: (target: ListingTarget) => Promise<void>,
+    onPage: (entries: Entry[]) => Promise<void>,
+  ): Promise<ListingSummary & { target: ListingTarget }> {
+    const dir = this.resolve(glob.dirArg);
+    const target: ListingTarget = { kind: 'dir', path: dir };
+    let started = false;
+    let summary: ListingSummary;
+    try {
+      summary = await listDirectory(
+        this.bucket,
+        dirKey(this.account.prefix, dir),
+        cap,
+        async (entries) => {
+          if (!started) {
+            started = true;
+            await onStart(target);
+          }
+          await onPage(withDir ? entries.map((e) => ({ ...e, name: glob.dirArg + e.name })) : entries);
+        },
+        glob,
+      );
+    } catch (err) {
+      if (err instanceof FtpReplyError || started) throw err;
+      throw storageError(err, command);
+    }
+    if (!summary.found) throw refused(`${path}: No such file or directory.`);
+    return { ...summary, requests: summary.requests + requestsSoFar, target };
   }
 
   // ---- directories ------------------------------------------------------------------------------------------

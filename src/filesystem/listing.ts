@@ -18,6 +18,12 @@ export interface ListingSummary {
 
 const UNSHOWABLE = /[\0\r\n]/;
 
+/** Only names that start with `literal` and match `match` (a wildcard listing; see globOf in paths.ts). */
+export interface NameFilter {
+  literal: string;
+  match: RegExp;
+}
+
 /**
  * Lists the directory whose key prefix is `dirPrefix` (`''` for the bucket root), calling `onPage` with each page's
  * entries in COS order (a file `a` and a directory `a/` both appear). Stops after `cap` entries.
@@ -27,13 +33,15 @@ export async function listDirectory(
   dirPrefix: string,
   cap: number,
   onPage: (entries: Entry[]) => Promise<void>,
+  filter?: NameFilter,
 ): Promise<ListingSummary> {
   const summary: ListingSummary = { found: false, count: 0, capped: false, skipped: 0, requests: 0 };
   let marker: string | undefined;
+  const prefix = dirPrefix + (filter?.literal ?? '');
   for (;;) {
-    const page = await bucket.list({ prefix: dirPrefix, delimiter: '/', marker, maxKeys: MAX_BATCH });
+    const page = await bucket.list({ prefix, delimiter: '/', marker, maxKeys: MAX_BATCH });
     summary.requests++;
-    if (page.objects.length || page.prefixes.length) summary.found = true;
+    if (!filter && (page.objects.length || page.prefixes.length)) summary.found = true;
     const entries: Entry[] = [];
     for (const p of page.prefixes) {
       const name = p.slice(dirPrefix.length, -1);
@@ -45,8 +53,10 @@ export async function listDirectory(
       entries.push({ name: o.key.slice(dirPrefix.length), type: 'file', size: o.size, mtime: o.mtime });
     }
     entries.sort((a, b) => compareUtf8(a.name, b.name));
-    const showable = entries.filter((e) => !UNSHOWABLE.test(e.name));
-    summary.skipped += entries.length - showable.length;
+    const matching = filter ? entries.filter((e) => filter.match.test(e.name)) : entries;
+    if (matching.length) summary.found = true;
+    const showable = matching.filter((e) => !UNSHOWABLE.test(e.name));
+    summary.skipped += matching.length - showable.length;
     const room = cap - summary.count;
     const taken = showable.length > room ? showable.slice(0, room) : showable;
     if (taken.length < showable.length) summary.capped = true;

@@ -82,3 +82,24 @@ export function dirKey(prefix: string, path: string): string {
   if (path === '/') return prefix;
   return checkLength(`${prefix}${path.slice(1)}/`);
 }
+
+/** A wildcard pattern in the last segment of a listing argument (`*.txt`, `sub/a?c`), as tnftp's mget sends it. */
+export interface GlobArg {
+  /** The argument's directory part as typed, with its trailing `/` (`''`, `sub/`, `/`): listed, and shown by NLST. */
+  dirArg: string;
+  /** The literal start of the pattern (narrows the GetBucket prefix). */
+  literal: string;
+  match: RegExp;
+}
+
+/** The wildcard pattern of `arg` (`*` and `?`, last segment only), or undefined when it has none. */
+export function globOf(arg: string): GlobArg | undefined {
+  const raw = arg.replace(/\\/g, '/');
+  const cut = raw.lastIndexOf('/');
+  const dirArg = raw.slice(0, cut + 1);
+  const pattern = raw.slice(cut + 1);
+  const first = pattern.search(/[*?]/);
+  if (first < 0 || /[*?]/.test(dirArg)) return undefined;
+  const source = pattern.replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '*' ? '.*' : c === '?' ? '.' : `\\${c}`));
+  return { dirArg, literal: pattern.slice(0, first), match: new RegExp(`^${source}$`, 's') };
+}

@@ -6,7 +6,7 @@
 // permission refusals for R, W, RW and delete_enable=false accounts with the 550 reason as the client shows it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -410,6 +410,44 @@ describe('the same scenario through five clients', () => {
       await checkScenario(name, files, result, started);
     });
   }
+});
+
+describe('tnftp: wildcards (mget, mdelete, ls *.log)', () => {
+  // tnftp expands remote wildcards by sending `NLST pattern` (and `ls *.log` is `LIST *.log`); the server matches
+  // the last segment, and NLST answers names with the directory part as typed so that `mget sub/*` fetches sub/….
+  test('mget *.txt and sub/*.log download the matches, mdelete b* deletes one, a literal `*` name still works', async () => {
+    const root = 'clients/tnftp/glob/';
+    for (const name of ['a.txt', 'b.txt', 'c.log', 'star*.txt', 'sub/d.txt', 'sub/e.log']) {
+      await putObject(cos(), BUCKET, root + name, `content of ${name}`);
+    }
+    const files = { dir: mkdtempSync(path.join(work, 'glob-')) };
+    mkdirSync(path.join(files.dir, 'sub'));
+    const script = [
+      `user tnftp ${pass('tnftp')}`,
+      'cd glob',
+      'prompt off',
+      'mget *.txt',
+      'mget sub/*.log',
+      'ls *.log',
+      'mdelete b*',
+      'nlist nomatch*',
+      'ls star*.txt',
+      'bye',
+    ].join('\n');
+    const r = await client('ftp', ['-n', '-p', '-v', '127.0.0.1', String(stack.ftpPort)], files, script);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ['a.txt', 'b.txt', 'star*.txt', 'sub/e.log']) {
+      assert.equal(readFileSync(path.join(files.dir, name), 'utf8'), `content of ${name}`, `${name}:\n${r.stdout}`);
+    }
+    assert.ok(!existsSync(path.join(files.dir, 'c.log')) && !existsSync(path.join(files.dir, 'sub/d.txt')), 'only matches');
+    const lists = r.stdout.split(/^150 Here comes the directory listing\.$/m).slice(1);
+    assert.match(lists[0], /^-\S+ .* c\.log$/m);
+    assert.doesNotMatch(lists[0], /txt/);
+    assert.match(r.stdout, /^550 \/glob\/nomatch\*: No such file or directory\.$/m);
+    assert.match(lists[lists.length - 1], /star\*\.txt/);
+    const keys = (await keysUnder(cos(), BUCKET, root)).map((k) => k.slice(root.length));
+    assert.deepEqual(keys, ['a.txt', 'c.log', 'star*.txt', 'sub/d.txt', 'sub/e.log']);
+  });
 });
 
 describe('lftp: a large directory, isolation, permissions', () => {

@@ -90,6 +90,10 @@ describe('COS requests per FTP command', () => {
     assert.deepEqual(await measure(`MLSD dir of ${N} entries`, () => expectListing('MLSD big', N)), { GetBucket: pages });
     assert.deepEqual(await measure('LIST dir of 2 entries', () => expectListing('LIST -la small', 2)), { GetBucket: 1 });
     assert.deepEqual(await measure('LIST of a file', () => expectListing('LIST file.txt', 1)), { GetBucket: 1, HeadObject: 1 });
+    // A wildcard (tnftp's mget): the literal name is looked for first, then the matches are listed with the
+    // pattern's literal start as the GetBucket prefix.
+    const glob = await measure(`NLST big/f1* (wildcard, 1000 matches in ${N})`, () => expectListing('NLST big/f1*', 1000));
+    assert.deepEqual(glob, { GetBucket: 2, HeadObject: 1 });
     const stat = await measure('STAT dir of 2 entries', async () => {
       const r = await ftp.send('STAT small');
       assert.equal(r.code, 212, r.text);
