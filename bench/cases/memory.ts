@@ -14,7 +14,7 @@ export function memoryBound(stack: Stack): number {
 
 export async function memoryCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
   const file = stack.dataFile(opts.size);
-  const rows = opts.memorySizes.map((size) => newRow(`gateway: upload of ${fmtBytes(size)} (cat | curl -T -)`, 'gateway'));
+  const rows = opts.memorySizes.map((size) => newRow(`gateway: upload of ${fmtBytes(size)} from a pipe (curl -T -)`, 'gateway'));
   for (let i = 0; i < opts.repeats; i++) {
     process.stderr.write(`memory, repeat ${i + 1}/${opts.repeats}\n`);
     for (const [index, size] of opts.memorySizes.entries()) {
