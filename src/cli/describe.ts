@@ -35,6 +35,12 @@ export function describeConfig(config: ServerConfig): string {
     `listen_port = ${network.listenPort}`,
     `passive_port = ${network.passivePortMin},${network.passivePortMax}`,
     '',
+    '[TLS]',
+    ...(network.tls
+      ? ['ssl_enable = true', `rsa_cert_file = ${network.tls.certFile}`, `rsa_private_key_file = ${network.tls.keyFile}`,
+          `force_local_logins_ssl = ${network.tls.forceLogins}`]
+      : ['ssl_enable = false']),
+    '',
     '[FILE_OPTION]',
     `single_file_max_size = ${transfer.singleFileMaxSize}`,
     '',

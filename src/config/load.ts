@@ -13,6 +13,7 @@ import {
   normalizePrefix,
 } from './defaults';
 import { readIni } from './ini-source';
+import { TLS_KEYS, resolveTls } from './tls';
 import type { IniValue } from './ini-source';
 import type { AccountConfig, Authority, LogLevel, RotateUnit, ServerConfig } from './types';
 import {
@@ -68,6 +69,7 @@ const ACCOUNT_KEYS = [
 const SECTION_KEYS: Record<string, readonly string[]> = {
   NETWORK: ['masquerade_address', 'listen_address', 'listen_port', 'passive_port'],
   FILE_OPTION: ['single_file_max_size'],
+  TLS: TLS_KEYS,
   OPTIONAL: [
     'min_part_size',
     'upload_thread_num',
@@ -181,6 +183,18 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
     max: DEFAULTS.passivePortMax,
   });
 
+  // [TLS]
+  const tlsConfig = resolveTls(
+    {
+      enabled: read('TLS', 'ssl_enable', parseBoolean, false),
+      certFile: ini.sections.get('TLS')?.get('rsa_cert_file')?.value.trim() || undefined,
+      keyFile: ini.sections.get('TLS')?.get('rsa_private_key_file')?.value.trim() || undefined,
+      forceLogins: read('TLS', 'force_local_logins_ssl', parseBoolean, false),
+    },
+    path.dirname(source),
+    problems,
+  );
+
   // [FILE_OPTION]
   const singleFileMaxSize = read(
     'FILE_OPTION',
@@ -246,6 +260,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
         listenPort,
         passivePortMin: passive.min,
         passivePortMax: passive.max,
+        tls: tlsConfig,
       },
       transfer: {
         singleFileMaxSize,

@@ -42,6 +42,16 @@ export interface NetworkConfig {
   listenPort: number;
   passivePortMin: number;
   passivePortMax: number;
+  tls?: TlsConfig;
+}
+
+/** Explicit FTPS (AUTH TLS); absent = plain FTP only. */
+export interface TlsConfig {
+  /** Absolute paths of the PEM certificate (chain) and private key. */
+  certFile: string;
+  keyFile: string;
+  /** USER is refused until the control connection is encrypted (vsftpd's force_local_logins_ssl). */
+  forceLogins: boolean;
 }
 
 export interface TransferConfig {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/types';
 import { scrubbingLogger } from '../log/scrub';
 import { createCosClient } from '../store/cos-client';
+import { readFileSync } from 'node:fs';
 import { Semaphore } from '../util/semaphore';
 import type { GatewayContext } from './context';
 import { createLoginHandler } from './login';
@@ -15,6 +16,7 @@ import { installListingCommands } from '../filesystem/commands';
 import { installTransferCommands } from '../transfer/commands';
 import { installDrainGuard, registerGatewayServer } from './drain-guard';
 import { installFeatureList } from './features';
+import { installTlsUpgrade } from './tls-upgrade';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 import { installPassiveConnector } from './passive-connector';
 
@@ -42,6 +44,8 @@ export interface GatewayOptions {
 type FtpSrvOptions = Omit<FtpServerOptions, 'pasv_url' | 'log'> & {
   pasv_url: (clientIp: string) => string | Promise<string>;
   log: unknown;
+  /** Ours: read by the USER command (force_local_logins_ssl). */
+  tlsRequiredForLogin: boolean;
 };
 
 export async function startGateway(config: ServerConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
@@ -53,6 +57,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installPassiveConnector();
   installDrainGuard();
   installFeatureList();
+  installTlsUpgrade();
 
   const context: GatewayContext = {
     config,
@@ -77,6 +82,13 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     // A function so that PASV announces the control connection's local address unless masquerading.
     pasv_url: passiveAddressResolver(network.masqueradeAddress),
     greeting: 'Welcome to COS FTP Service',
+    // Explicit FTPS: AUTH TLS on the control connection, then every data connection encrypted too (PROT P).
+    // At most TLS 1.2: TLS 1.3 sends session tickets after the handshake, which a client that only writes to a data
+    // connection (lftp's put) never reads; closing with them unread resets the connection and loses its last bytes.
+    tls: network.tls
+      ? { cert: readFileSync(network.tls.certFile), key: readFileSync(network.tls.keyFile), maxVersion: 'TLSv1.2' }
+      : false,
+    tlsRequiredForLogin: network.tls?.forceLogins ?? false,
     anonymous: false,
     // ftp-srv sets it on each control socket and closes the session with 421 when it fires; the transfer layer
     // suspends it during a transfer and restores server.options.timeout afterwards.

@@ -5,6 +5,7 @@
 //   PASV/EPSV reply never came; now it rejects, and the command answers 425;
 // - the data connection's address check uses plain string comparison after unmapping IPv4-mapped IPv6,
 //   instead of the `ip` package (advisory GHSA-2p57-rm9w-gvfp).
+// - on a TLS session the data connection counted only after its handshake, which clients start after 150.
 // Everything else is as in ftp-srv, which is pinned to 4.6.3 for this reason.
 import net from 'node:net';
 import tls from 'node:tls';
@@ -57,26 +58,30 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
         this.dataSocket = null;
         let idleTimer: NodeJS.Timeout | undefined;
 
-        const onConnection = (socket: DataSocket): void => {
+        const onConnection = (plain: net.Socket): void => {
           const control = plainIpv4(connection.commandSocket.remoteAddress);
-          if (control !== plainIpv4(socket.remoteAddress)) {
-            this.log.error({ pasv_connection: socket.remoteAddress, cmd_connection: control }, 'Connecting addresses do not match');
-            socket.destroy();
+          if (control !== plainIpv4(plain.remoteAddress)) {
+            this.log.error({ pasv_connection: plain.remoteAddress, cmd_connection: control }, 'Connecting addresses do not match');
+            plain.destroy();
             void Promise.resolve(connection.reply(550, 'Remote addresses do not match')).then(() => connection.close());
             return;
           }
           clearTimeout(idleTimer);
-          this.log.trace({ port, remoteAddress: socket.remoteAddress }, 'Passive connection fulfilled.');
+          this.log.trace({ port, remoteAddress: plain.remoteAddress }, 'Passive connection fulfilled.');
+          // On an encrypted session the data connection is TLS too. It counts as connected at once, as ftp-srv's
+          // active mode does: clients such as Python's ftplib and lftp start the handshake only after the 150
+          // reply, which is sent once the connection is there (ftp-srv waited for the handshake: a deadlock).
+          const socket: DataSocket =
+            connection.secure && server.options.tls
+              ? new tls.TLSSocket(plain, { isServer: true, secureContext: tls.createSecureContext(server.options.tls) })
+              : plain;
           this.dataSocket = socket;
           socket.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataSocket', error: err }));
           socket.once('close', () => this.closeServer());
-          if (!connection.secure) socket.connected = true;
+          socket.connected = true;
         };
 
-        const tlsOptions = connection.secure && server.options.tls ? server.options.tls : {};
-        const dataServer = connection.secure
-          ? tls.createServer({ ...tlsOptions, pauseOnConnect: true } as tls.TlsOptions, onConnection)
-          : net.createServer({ pauseOnConnect: true }, onConnection);
+        const dataServer = net.createServer({ pauseOnConnect: true }, onConnection);
         this.dataServer = dataServer;
         dataServer.maxConnections = 1;
         dataServer.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataServer', error: err }));
@@ -85,11 +90,6 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
           this.log.trace('Passive server closed');
           this.end();
         });
-        if (connection.secure) {
-          dataServer.on('secureConnection', (socket: DataSocket) => {
-            socket.connected = true;
-          });
-        }
         const onListenError = (err: Error & { code?: string | number }): void => {
           if (this.dataServer === dataServer) this.dataServer = null;
           reject(Object.assign(new Error(`Cannot open a passive data port: ${err.message}`), { code: 425 }));

@@ -210,7 +210,9 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, 
     // zero-length write tells them apart (it fails on a reset connection), so a reset never commits a truncated file.
     socket.allowHalfOpen = true;
     socket.once('end', () => {
-      socket.write(Buffer.alloc(0), (err) => {
+      // On TLS the probe goes to the TCP socket underneath: a write into the TLS layer succeeds whatever happened.
+      const tcp = (socket as Socket & { _parent?: Socket })._parent ?? socket;
+      tcp.write(Buffer.alloc(0), (err) => {
         if (err) return abortWith(aborted('Data connection reset; transfer aborted.'));
         dataEnded = true;
         if (stream.destroyed) return;

@@ -1,0 +1,150 @@
+// Explicit FTPS (AUTH TLS, [TLS] section): configuration checks, FEAT, force_local_logins_ssl, and byte-identical
+// uploads and downloads over encrypted control and data connections with curl, lftp and Python's ftplib.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseConfig } from '../../src/config/load';
+import { ControlConnection } from '../helpers/control';
+import { type Stack, startStack } from '../helpers/stack';
+import { run } from '../fs/helpers';
+
+const MIB = 1024 * 1024;
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+let dir: string;
+let certFile: string;
+let keyFile: string;
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ftps-'));
+  certFile = path.join(dir, 'cert.pem');
+  keyFile = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
+    '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const ACCOUNT = `[COS_ACCOUNT_0]
+cos_secretid = id
+cos_secretkey = key
+cos_bucket = b-1250000000
+cos_region = ap-guangzhou
+home_dir = /home/u
+ftp_login_user_name = u
+ftp_login_user_password = p
+authority = RW
+`;
+
+describe('[TLS] configuration', () => {
+  test('certificate and key are read and checked; every problem names its key', () => {
+    const ok = parseConfig(`${ACCOUNT}[TLS]\nssl_enable = true\nrsa_cert_file = ${certFile}\nrsa_private_key_file = ${keyFile}\nforce_local_logins_ssl = true\n`, path.join(dir, 'a.conf'));
+    assert.deepEqual(ok.config.network.tls, { certFile, keyFile, forceLogins: true });
+    assert.equal(parseConfig(ACCOUNT, 'x').config.network.tls, undefined);
+
+    const problems = (text: string): string => {
+      try {
+        parseConfig(`${ACCOUNT}[TLS]\n${text}`, path.join(dir, 'b.conf'));
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    assert.match(problems('ssl_enable = true\n'), /\[TLS\] rsa_cert_file is required[\s\S]*\[TLS\] rsa_private_key_file is required/);
+    assert.match(problems(`ssl_enable = true\nrsa_cert_file = missing.pem\nrsa_private_key_file = ${keyFile}\n`), /\[TLS\] rsa_cert_file .*missing\.pem: no such file/);
+    assert.match(problems(`ssl_enable = true\nrsa_cert_file = ${keyFile}\nrsa_private_key_file = ${keyFile}\n`), /not a matching PEM certificate and key/);
+    assert.match(problems('force_local_logins_ssl = yes\n'), /force_local_logins_ssl = true needs ssl_enable = true/);
+    assert.match(problems('ssl_enable = maybe\n'), /\[TLS\] ssl_enable must be true or false/);
+  });
+});
+
+describe('FTPS sessions', () => {
+  let stack: Stack;
+  let upload: Buffer;
+  let uploadFile: string;
+
+  before(async () => {
+    stack = await startStack({
+      transfer: { minPartSize: MIB, uploadThreadNum: 4 },
+      network: { tls: { certFile, keyFile, forceLogins: true } },
+    });
+    upload = randomBytes(3 * MIB + 12345);
+    uploadFile = path.join(dir, 'upload.bin');
+    writeFileSync(uploadFile, upload);
+  });
+  after(async () => stack?.close());
+
+  const objectHash = async (key: string): Promise<string> => {
+    const r = await stack.cos().getObject({ ...stack.bucket(), Key: key });
+    return sha256(r.Body as Buffer);
+  };
+
+  test('FEAT offers AUTH TLS; USER before AUTH TLS is refused (force_local_logins_ssl)', async () => {
+    const c = await ControlConnection.open(stack.ftpPort);
+    await c.read();
+    const feat = await c.send('FEAT');
+    assert.match(feat.text, / AUTH TLS/);
+    assert.match(feat.text, / PBSZ/);
+    const user = await c.send('USER user1');
+    assert.equal(user.code, 530);
+    assert.match(user.text, /must use encryption/);
+    c.close();
+  });
+
+  test('curl --ssl-reqd: upload (multipart), listing and download are byte-identical', async () => {
+    const url = stack.url('user1', 'curl.bin');
+    const put = await run('curl', ['-sS', '--ssl-reqd', '-k', '-T', uploadFile, url]);
+    assert.equal(put.code, 0, put.stderr);
+    assert.equal(await objectHash('curl.bin'), sha256(upload));
+    const list = await run('curl', ['-sS', '--ssl-reqd', '-k', stack.url('user1', '')]);
+    assert.match(list.stdout, /curl\.bin/);
+    const out = path.join(dir, 'curl-down.bin');
+    const get = await run('curl', ['-sS', '--ssl-reqd', '-k', '-o', out, url]);
+    assert.equal(get.code, 0, get.stderr);
+    assert.equal(sha256(readFileSync(out)), sha256(upload));
+    const plain = await run('curl', ['-sS', stack.url('user1', '')]);
+    assert.notEqual(plain.code, 0, 'plain FTP login is refused');
+  });
+
+  for (const passive of [true, false]) {
+    test(`lftp (${passive ? 'passive' : 'active'}): put and get over TLS are byte-identical (no bytes lost at close)`, async () => {
+      const name = `lftp-${passive ? 'pasv' : 'port'}.bin`;
+      const out = path.join(dir, `down-${name}`);
+      const r = await run('lftp', ['-c', [
+        'set ssl:verify-certificate no', 'set ftp:ssl-force yes', 'set ftp:ssl-protect-data yes',
+        `set ftp:passive-mode ${passive ? 'yes' : 'no'}`, 'set net:max-retries 1',
+        `open -u user1,pass1 -p ${stack.ftpPort} 127.0.0.1`, `put ${uploadFile} -o ${name}`, `get ${name} -o ${out}`,
+      ].join('; ')], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await objectHash(name), sha256(upload));
+      assert.equal(sha256(readFileSync(out)), sha256(upload));
+    });
+  }
+
+  test('Python ftplib FTP_TLS: passive and active, STOR and RETR byte-identical', async () => {
+    const script = `
+import ftplib, ssl, io, hashlib, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+data = open(sys.argv[2], 'rb').read()
+f = ftplib.FTP_TLS(context=ctx)
+f.connect('127.0.0.1', int(sys.argv[1])); f.auth(); f.login('user1', 'pass1'); f.prot_p()
+for passive in (True, False):
+    f.set_pasv(passive)
+    name = 'py-%s.bin' % ('pasv' if passive else 'port')
+    f.storbinary('STOR ' + name, io.BytesIO(data))
+    buf = io.BytesIO(); f.retrbinary('RETR ' + name, buf.write)
+    print(name, hashlib.sha256(buf.getvalue()).hexdigest())
+f.quit()
+`;
+    const r = await run('python3', ['-c', script, String(stack.ftpPort), uploadFile]);
+    assert.equal(r.code, 0, r.stderr);
+    const expected = sha256(upload);
+    assert.equal(r.stdout, `py-pasv.bin ${expected}\npy-port.bin ${expected}\n`);
+    assert.equal(await objectHash('py-pasv.bin'), expected);
+    assert.equal(await objectHash('py-port.bin'), expected);
+  });
+});
