@@ -5,7 +5,7 @@
 // Destroying the stream aborts the COS request at once. The byte count (and, for whole files, the CRC-64) is
 // checked at the end, so a short or damaged body is reported as a failure instead of a 226.
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { Crc64 } from '../util/crc64';
+import { OffloadedCrc64 } from '../util/crc64-offload';
 import { crcHeader, describe, isRetryable, locate, objectParams, retryPolicy, statusOf, withRetry } from './cos-object';
 import { TransferError, storageFailed } from './errors';
 import type { TransferTarget } from './target';
@@ -96,7 +96,11 @@ export class CosDownloadStream extends Readable {
   private position: number;
   private readonly size: number;
   private readonly etag: string | undefined;
-  private readonly crc: Crc64 | undefined;
+  private readonly crc: OffloadedCrc64 | undefined;
+  /** The client's side wants more (push() had room at the last _read). */
+  private wantData = true;
+  /** The CRC worker is behind: the body stays paused until it catches up. */
+  private crcBehind = false;
   private readonly expectedCrc: string | undefined;
   private resumesWithoutProgress = 0;
 
@@ -112,7 +116,7 @@ export class CosDownloadStream extends Readable {
     this.size = range ? Number(range[1]) : start + Number(h['content-length'] ?? 0);
     this.etag = h.etag;
     this.expectedCrc = start === 0 ? crcHeader({ headers: h }) : undefined;
-    this.crc = this.expectedCrc !== undefined ? new Crc64() : undefined;
+    this.crc = this.expectedCrc !== undefined ? new OffloadedCrc64() : undefined;
     this.attach(first);
   }
 
@@ -127,8 +131,18 @@ export class CosDownloadStream extends Readable {
     body.on('data', (chunk: Buffer) => {
       this.position += chunk.length;
       this.resumesWithoutProgress = 0;
-      this.crc?.update(chunk);
-      if (!this.push(chunk)) body.pause();
+      if (this.crc && !this.crc.update(chunk)) {
+        this.crcBehind = true;
+        body.pause();
+        this.crc.whenRelieved(() => {
+          this.crcBehind = false;
+          if (this.wantData) this.body?.resume();
+        });
+      }
+      if (!this.push(chunk)) {
+        this.wantData = false;
+        body.pause();
+      }
     });
     body.once('end', () => {
       if (done) return;
@@ -143,17 +157,24 @@ export class CosDownloadStream extends Readable {
   }
 
   override _read(): void {
-    this.body?.resume();
+    this.wantData = true;
+    if (!this.crcBehind) this.body?.resume();
   }
 
   private bodyEnded(): void {
     if (this.position < this.size) return this.bodyFailed(new Error(`COS ended the body at ${this.position} of ${this.size} bytes`));
     if (this.position > this.size) return void this.destroy(storageFailed(`COS sent more than the ${this.size} bytes announced`));
-    const crc = this.crc?.digest();
-    if (crc !== undefined && crc !== this.expectedCrc) {
-      return void this.destroy(storageFailed(`CRC-64 mismatch (COS says ${this.expectedCrc}, received ${crc})`));
-    }
-    this.push(null);
+    if (!this.crc) return void this.push(null);
+    this.crc.digest().then(
+      (crc) => {
+        if (this.destroyed) return;
+        if (crc !== this.expectedCrc) {
+          return void this.destroy(storageFailed(`CRC-64 mismatch (COS says ${this.expectedCrc}, received ${crc})`));
+        }
+        this.push(null);
+      },
+      (err: unknown) => this.destroy(storageFailed(`the CRC-64 check could not run (${describe(err)})`, err)),
+    );
   }
 
   /** A body that broke off: fetch the rest (same ETag) unless it was a real refusal or keeps failing. */
@@ -176,6 +197,7 @@ export class CosDownloadStream extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.crc?.drop();
     // Destroying the response body with an error makes the SDK abort the request.
     if (this.body && !this.body.destroyed) this.body.destroy(error ?? new Error('download cancelled'));
     callback(error);

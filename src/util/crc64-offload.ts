@@ -1,0 +1,158 @@
+// CRC-64 of a stream computed on worker threads, so that checking a download costs the event loop a memory copy
+// per MiB instead of the hashing itself (about 1 CPU s per GiB in JS, which made the event loop the limit of a
+// download). Bytes are copied into 1 MiB batches and sent in order to the job's worker; `pressure` tells the
+// caller when the worker has fallen behind, so the memory held stays bounded. With one CPU it hashes inline.
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Crc64 } from './crc64';
+import type { CrcReply, CrcRequest } from './crc64-worker';
+
+const BATCH = 1024 * 1024;
+/** Bytes sent but not yet hashed beyond which `update` reports pressure. */
+const MAX_OUTSTANDING = 8 * BATCH;
+
+interface JobState {
+  outstanding: number;
+  onAck?: () => void;
+  onDigest?: (crc: string) => void;
+  onFail?: (err: Error) => void;
+}
+
+class CrcWorker {
+  readonly worker: Worker;
+  readonly jobs = new Map<number, JobState>();
+  failed = false;
+
+  constructor() {
+    this.worker = new Worker(path.join(__dirname, 'crc64-worker.js'));
+    this.worker.on('message', (reply: CrcReply) => {
+      const job = this.jobs.get(reply.id);
+      if (!job) return;
+      if (reply.type === 'ack') {
+        job.outstanding -= reply.bytes;
+        job.onAck?.();
+      } else {
+        this.remove(reply.id);
+        job.onDigest?.(reply.crc);
+      }
+    });
+    const fail = (err: Error): void => {
+      this.failed = true;
+      for (const job of this.jobs.values()) job.onFail?.(err);
+      this.jobs.clear();
+      this.worker.unref();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`CRC-64 worker exited (${code})`)));
+    // An idle pool must not keep a finished process alive: referenced only while it has jobs.
+    this.worker.unref();
+  }
+
+  add(id: number, job: JobState): void {
+    if (this.jobs.size === 0) this.worker.ref();
+    this.jobs.set(id, job);
+  }
+
+  remove(id: number): void {
+    if (this.jobs.delete(id) && this.jobs.size === 0) this.worker.unref();
+  }
+
+  post(message: CrcRequest, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(message, transfer);
+  }
+}
+
+let pool: CrcWorker[] | undefined;
+let nextId = 1;
+
+function poolSize(): number {
+  return Math.max(0, Math.min(4, os.availableParallelism() - 1));
+}
+
+/** The least busy worker, or undefined when hashing inline (one CPU, or the workers could not start). */
+function pickWorker(): CrcWorker | undefined {
+  if (pool === undefined) {
+    try {
+      pool = Array.from({ length: poolSize() }, () => new CrcWorker());
+    } catch {
+      pool = [];
+    }
+  }
+  const live = pool.filter((w) => !w.failed);
+  if (live.length === 0) return undefined;
+  return live.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+}
+
+/** A CRC-64/XZ over bytes given in order; `digest()` resolves to the unsigned decimal string COS sends. */
+export class OffloadedCrc64 {
+  private readonly id = nextId++;
+  private readonly worker = pickWorker();
+  private readonly inline = this.worker ? undefined : new Crc64();
+  private readonly state: JobState = { outstanding: 0 };
+  private batch: Buffer | undefined;
+  private filled = 0;
+  private finished = false;
+
+  constructor() {
+    this.worker?.add(this.id, this.state);
+  }
+
+  /** Adds bytes. Returns false when the worker is behind: wait for `whenRelieved` before sending much more. */
+  update(chunk: Uint8Array): boolean {
+    if (this.inline) {
+      this.inline.update(chunk);
+      return true;
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.batch ??= Buffer.allocUnsafeSlow(BATCH);
+      const n = Math.min(BATCH - this.filled, chunk.length - offset);
+      this.batch.set(chunk.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+      if (this.filled === BATCH) this.flush();
+    }
+    return this.state.outstanding <= MAX_OUTSTANDING;
+  }
+
+  /** Calls back once the worker has caught up below the limit. */
+  whenRelieved(callback: () => void): void {
+    if (this.state.outstanding <= MAX_OUTSTANDING) return callback();
+    this.state.onAck = () => {
+      if (this.state.outstanding > MAX_OUTSTANDING) return;
+      this.state.onAck = undefined;
+      callback();
+    };
+  }
+
+  digest(): Promise<string> {
+    if (this.inline) return Promise.resolve(this.inline.digest());
+    const worker = this.worker as CrcWorker;
+    this.flush();
+    this.finished = true;
+    return new Promise((resolve, reject) => {
+      if (worker.failed) return reject(new Error('CRC-64 worker failed'));
+      this.state.onDigest = resolve;
+      this.state.onFail = reject;
+      worker.post({ type: 'digest', id: this.id });
+    });
+  }
+
+  /** Forgets the job (a transfer that failed or was cancelled). */
+  drop(): void {
+    if (!this.worker || this.finished) return;
+    this.finished = true;
+    this.worker.remove(this.id);
+    this.worker.post({ type: 'drop', id: this.id });
+  }
+
+  private flush(): void {
+    if (!this.batch || this.filled === 0 || !this.worker) return;
+    const data = new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.filled);
+    this.state.outstanding += this.filled;
+    this.worker.post({ type: 'update', id: this.id, data }, [this.batch.buffer as ArrayBuffer]);
+    this.batch = undefined;
+    this.filled = 0;
+  }
+}

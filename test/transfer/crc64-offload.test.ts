@@ -1,0 +1,30 @@
+// The CRC-64 computed on worker threads equals the inline one, however the bytes are chunked, with several jobs
+// interleaved; a dropped job does not disturb the others.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { crc64 } from '../../src/util/crc64';
+import { OffloadedCrc64 } from '../../src/util/crc64-offload';
+
+async function feed(job: OffloadedCrc64, data: Buffer, seed: number): Promise<void> {
+  let offset = 0;
+  let step = seed;
+  while (offset < data.length) {
+    step = (step * 1103515245 + 12345) % 2147483648;
+    const size = 1 + (step % 300_000);
+    const ok = job.update(data.subarray(offset, offset + size));
+    offset += size;
+    if (!ok) await new Promise<void>((resolve) => job.whenRelieved(resolve));
+  }
+}
+
+test('offloaded CRC-64 equals the inline one for interleaved jobs of any chunking; a dropped job changes nothing', async () => {
+  const inputs = [Buffer.alloc(0), randomBytes(1), randomBytes(1024 * 1024), randomBytes(11 * 1024 * 1024 + 7)];
+  const jobs = inputs.map(() => new OffloadedCrc64());
+  const dropped = new OffloadedCrc64();
+  dropped.update(randomBytes(3 * 1024 * 1024));
+  await Promise.all(inputs.map((data, i) => feed(jobs[i], data, i + 1)));
+  dropped.drop();
+  const digests = await Promise.all(jobs.map((job) => job.digest()));
+  assert.deepEqual(digests, inputs.map((data) => crc64(data)));
+});
