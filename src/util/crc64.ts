@@ -1,6 +1,10 @@
 // CRC-64/XZ (COS calls it crc64ecma): reflected polynomial 0xC96C5795D7870F42, init and final XOR all ones.
-// Computed on two 32-bit halves with slicing-by-8 tables, because BigInt arithmetic per byte is far too slow
-// for multi-gigabyte transfers.
+// Every uploaded and downloaded byte is hashed, so this is on the hot path of every transfer. The slicing-by-8 loop
+// runs in WebAssembly (crc64.wat, built into dist by `npm run build`), which has 64-bit integers; in JS the same
+// tables are used on two 32-bit halves (BigInt arithmetic per byte is far too slow), which is the fallback when the
+// compiled module is missing.
+import fs from 'node:fs';
+import path from 'node:path';
 
 const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
@@ -49,7 +53,16 @@ const [H0, H1, H2, H3, H4, H5, H6, H7] = TH;
 const [L0, L1, L2, L3, L4, L5, L6, L7] = TL;
 
 /** Incremental CRC-64/XZ. `update` as often as needed, then `digest()` gives the unsigned decimal string COS sends. */
-export class Crc64 {
+export interface Crc64Hasher {
+  update(buf: Uint8Array): this;
+  /** The CRC as an unsigned 64-bit BigInt. */
+  value(): bigint;
+  /** The CRC as COS writes it in `x-cos-hash-crc64ecma`: unsigned decimal. */
+  digest(): string;
+}
+
+/** The pure-JS CRC-64 (the fallback, and the reference the WebAssembly one is tested against). */
+export class JsCrc64 implements Crc64Hasher {
   // Internal register, not yet final-XORed (starts at all ones).
   private hi = 0xffffffff;
   private lo = 0xffffffff;
@@ -92,6 +105,89 @@ export class Crc64 {
   /** The CRC as COS writes it in `x-cos-hash-crc64ecma`: unsigned decimal. */
   digest(): string {
     return this.value().toString(10);
+  }
+}
+
+/** The part of the WebAssembly global used here (the compiler's libraries declare it only with the DOM's). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: object };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface WasmCrc {
+  memory: { buffer: ArrayBuffer };
+  update(crc: bigint, pointer: number, length: number): bigint;
+}
+
+/** Where the hashed bytes are copied in the module's memory (the tables take the first 16 KiB), and how many at once. */
+const DATA_OFFSET = 16 * 1024;
+const WINDOW = 64 * 1024;
+
+function loadWasm(): { exports: WasmCrc; bytes: Uint8Array } | undefined {
+  let module: object;
+  try {
+    module = new WebAssemblyApi.Module(fs.readFileSync(path.join(__dirname, 'crc64.wasm')));
+  } catch {
+    return undefined;
+  }
+  const exports = new WebAssemblyApi.Instance(module).exports as WasmCrc;
+  const words = new Uint32Array(exports.memory.buffer, 0, 8 * 256 * 2);
+  for (let t = 0; t < 8; t++) {
+    for (let n = 0; n < 256; n++) {
+      words[(t * 256 + n) * 2] = TL[t][n]; // little-endian i64: low word first
+      words[(t * 256 + n) * 2 + 1] = TH[t][n];
+    }
+  }
+  return { exports, bytes: new Uint8Array(exports.memory.buffer) };
+}
+
+const wasm = loadWasm();
+
+/** The WebAssembly CRC-64: the register is kept as a (signed, as wasm's i64 is) BigInt between calls. */
+class WasmCrc64 implements Crc64Hasher {
+  private register = -1n;
+
+  constructor(private readonly w: NonNullable<typeof wasm>) {}
+
+  update(buf: Uint8Array): this {
+    let register = this.register;
+    for (let offset = 0; offset < buf.length; offset += WINDOW) {
+      const piece = buf.subarray(offset, offset + WINDOW);
+      this.w.bytes.set(piece, DATA_OFFSET);
+      register = this.w.exports.update(register, DATA_OFFSET, piece.length);
+    }
+    this.register = register;
+    return this;
+  }
+
+  value(): bigint {
+    return BigInt.asUintN(64, ~this.register);
+  }
+
+  digest(): string {
+    return this.value().toString(10);
+  }
+}
+
+/** Whether the fast (WebAssembly) implementation is in use. */
+export const crc64Implementation: 'wasm' | 'js' = wasm ? 'wasm' : 'js';
+
+/** A new incremental CRC-64/XZ (WebAssembly when built, JS otherwise). */
+export class Crc64 implements Crc64Hasher {
+  private readonly impl: Crc64Hasher = wasm ? new WasmCrc64(wasm) : new JsCrc64();
+
+  update(buf: Uint8Array): this {
+    this.impl.update(buf);
+    return this;
+  }
+
+  value(): bigint {
+    return this.impl.value();
+  }
+
+  digest(): string {
+    return this.impl.digest();
   }
 }
 
