@@ -282,6 +282,9 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
   }
 }
 
+/** Bytes queued on the data connection before the COS body is paused. */
+const DOWNLOAD_SOCKET_BUFFER = 1024 * 1024;
+
 /** Sends the object to the client at the client's pace; any early end on either side frees the COS request. */
 function pumpDownload(
   stream: Readable,
@@ -308,7 +311,9 @@ function pumpDownload(
     };
     const onData = (chunk: Buffer): void => {
       bytes += chunk.length;
-      if (!socket.write(lineEndings ? lineEndings.push(chunk) : chunk)) stream.pause();
+      socket.write(lineEndings ? lineEndings.push(chunk) : chunk);
+      // Paused past our own mark, not the socket's 16 KiB one: that paused and resumed the COS body on every chunk.
+      if (socket.writableLength > DOWNLOAD_SOCKET_BUFFER) stream.pause();
     };
     const onDrain = (): void => {
       if (!settled) stream.resume();
