@@ -2,6 +2,7 @@
 // bounded by one page), capped at max_list_file entries. No HEAD per entry: the page carries size and time.
 import { type Bucket, MAX_BATCH, compareUtf8 } from './bucket';
 import type { Entry } from './format';
+import type { NameMatcher } from './paths';
 
 export interface ListingSummary {
   /** False when nothing at all lies under the prefix (no marker, no key): the directory does not exist. */
@@ -21,7 +22,7 @@ const UNSHOWABLE = /[\0\r\n]/;
 /** Only names that start with `literal` and match `match` (a wildcard listing; see globOf in paths.ts). */
 export interface NameFilter {
   literal: string;
-  match: RegExp;
+  match: NameMatcher;
 }
 
 /**

@@ -89,7 +89,44 @@ export interface GlobArg {
   dirArg: string;
   /** The literal start of the pattern (narrows the GetBucket prefix). */
   literal: string;
-  match: RegExp;
+  match: NameMatcher;
+}
+
+export interface NameMatcher {
+  test(name: string): boolean;
+}
+
+/**
+ * `*` (any run of characters) and `?` (one character) matched in O(name x pattern) at worst. A RegExp built from
+ * the pattern backtracks exponentially on patterns like `*a*a*a*a*b`, which would stall every session's event loop.
+ */
+export function wildcardMatcher(pattern: string): NameMatcher {
+  const p = Array.from(pattern);
+  return {
+    test(name: string): boolean {
+      const s = Array.from(name);
+      let i = 0;
+      let j = 0;
+      let star = -1;
+      let resume = 0;
+      while (i < s.length) {
+        if (j < p.length && (p[j] === '?' || (p[j] !== '*' && p[j] === s[i]))) {
+          i++;
+          j++;
+        } else if (j < p.length && p[j] === '*') {
+          star = j++;
+          resume = i;
+        } else if (star >= 0) {
+          j = star + 1;
+          i = ++resume;
+        } else {
+          return false;
+        }
+      }
+      while (j < p.length && p[j] === '*') j++;
+      return j === p.length;
+    },
+  };
 }
 
 /** The wildcard pattern of `arg` (`*` and `?`, last segment only), or undefined when it has none. */
@@ -100,6 +137,5 @@ export function globOf(arg: string): GlobArg | undefined {
   const pattern = raw.slice(cut + 1);
   const first = pattern.search(/[*?]/);
   if (first < 0 || /[*?]/.test(dirArg)) return undefined;
-  const source = pattern.replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '*' ? '.*' : c === '?' ? '.' : `\\${c}`));
-  return { dirArg, literal: pattern.slice(0, first), match: new RegExp(`^${source}$`, 's') };
+  return { dirArg, literal: pattern.slice(0, first), match: wildcardMatcher(pattern) };
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { splitListArgs } from '../../src/filesystem/list-args';
-import { MAX_KEY_BYTES, dirKey, fileKey, namesDirectory, resolvePath } from '../../src/filesystem/paths';
+import { MAX_KEY_BYTES, dirKey, fileKey, namesDirectory, resolvePath, wildcardMatcher } from '../../src/filesystem/paths';
 import { decodeUtf8Escaped, parseCommandLine, splitLines, stripTelnet } from '../../src/server/protocol-fixes';
 
 const code = (fn: () => unknown): number | undefined => {
@@ -126,5 +126,33 @@ describe('control lines', () => {
     assert.equal(String(stripTelnet(Buffer.from([0xff, 0xf4, 0xff, 0xf2, 0x41, 0x42, 0x4f, 0x52]))), 'ABOR');
     assert.equal(String(stripTelnet(Buffer.from('NOOP'))), 'NOOP');
     assert.deepEqual([...stripTelnet(Buffer.from([0x4d, 0xff, 0xfe, 0x41]))], [0x4d, 0xff, 0xfe, 0x41]);
+  });
+});
+
+describe('wildcards', () => {
+  test('* and ? match as in a shell, over characters (not bytes); everything else is literal', () => {
+    const cases: Array<[string, string, boolean]> = [
+      ['*.txt', 'a.txt', true],
+      ['*.txt', 'a.txt.gz', false],
+      ['a?c', 'abc', true],
+      ['a?c', 'ac', false],
+      ['한?.log', '한국.log', true],
+      ['*', '', true],
+      ['a*b*c', 'aXXbYYc', true],
+      ['a*b*c', 'aXXbYY', false],
+      ['[ab].txt', '[ab].txt', true],
+      ['[ab].txt', 'a.txt', false],
+      ['x.+', 'x.+', true],
+      ['x.+', 'xx+', false],
+    ];
+    for (const [pattern, name, expected] of cases) {
+      assert.equal(wildcardMatcher(pattern).test(name), expected, `${pattern} ~ ${name}`);
+    }
+  });
+
+  test('a pattern that makes a backtracking RegExp explode is answered at once', () => {
+    const name = 'a'.repeat(800);
+    assert.equal(wildcardMatcher(`${'*a'.repeat(40)}*b`).test(name), false);
+    assert.equal(wildcardMatcher(`${'*a'.repeat(40)}*`).test(name), true);
   });
 });
