@@ -10,6 +10,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { plainIpv4 } from './passive-address';
+import { secureContextFor } from './tls-upgrade';
 
 /** No data connection within this time after PASV/EPSV closes the listener (as ftp-srv does). */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -73,7 +74,7 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
           // reply, which is sent once the connection is there (ftp-srv waited for the handshake: a deadlock).
           const socket: DataSocket =
             connection.secure && server.options.tls
-              ? new tls.TLSSocket(plain, { isServer: true, secureContext: tls.createSecureContext(server.options.tls) })
+              ? new tls.TLSSocket(plain, { isServer: true, secureContext: secureContextFor(server.options.tls) })
               : plain;
           this.dataSocket = socket;
           socket.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataSocket', error: err }));

@@ -23,13 +23,25 @@ interface RegistryEntry {
   flags?: { no_auth?: boolean; feat?: string };
 }
 
+const contexts = new WeakMap<tls.SecureContextOptions, tls.SecureContext>();
+
+/** One secure context per server's TLS options: parsing the key and certificate for every connection is wasted work. */
+export function secureContextFor(options: tls.SecureContextOptions): tls.SecureContext {
+  let context = contexts.get(options);
+  if (!context) {
+    context = tls.createSecureContext(options);
+    contexts.set(options, context);
+  }
+  return context;
+}
+
 /** Events ftp-srv listens for on the command socket; after the upgrade they come from the TLS socket. */
 const FORWARDED = ['timeout', 'end', 'close', 'drain', 'error'] as const;
 
 function upgrade(connection: TlsConnection, options: tls.SecureContextOptions): void {
   const raw = connection.commandSocket;
   raw.write('234 AUTH TLS successful, start the handshake.\r\n');
-  const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: tls.createSecureContext(options) });
+  const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: secureContextFor(options) });
   // The TLS socket now reads the connection: ftp-srv's plain-text line handler moves to it.
   raw.removeAllListeners('data');
   secure.on('data', (chunk: Buffer) => connection._handleData(chunk));
