@@ -38,7 +38,7 @@ export function describeConfig(config: ServerConfig): string {
     '[TLS]',
     ...(network.tls
       ? ['ssl_enable = true', `rsa_cert_file = ${network.tls.certFile}`, `rsa_private_key_file = ${network.tls.keyFile}`,
-          `force_local_logins_ssl = ${network.tls.forceLogins}`]
+          `force_local_logins_ssl = ${network.tls.forceLogins}`, `force_local_data_ssl = ${network.tls.forceData}`]
       : ['ssl_enable = false']),
     '',
     '[FILE_OPTION]',

@@ -190,6 +190,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
       certFile: ini.sections.get('TLS')?.get('rsa_cert_file')?.value.trim() || undefined,
       keyFile: ini.sections.get('TLS')?.get('rsa_private_key_file')?.value.trim() || undefined,
       forceLogins: read('TLS', 'force_local_logins_ssl', parseBoolean, false),
+      forceData: read('TLS', 'force_local_data_ssl', parseBoolean, false),
     },
     path.dirname(source),
     problems,

@@ -5,19 +5,27 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { TlsConfig } from './types';
 
-export const TLS_KEYS = ['ssl_enable', 'rsa_cert_file', 'rsa_private_key_file', 'force_local_logins_ssl'] as const;
+export const TLS_KEYS = [
+  'ssl_enable',
+  'rsa_cert_file',
+  'rsa_private_key_file',
+  'force_local_logins_ssl',
+  'force_local_data_ssl',
+] as const;
 
 interface TlsInput {
   enabled: boolean;
   certFile?: string;
   keyFile?: string;
   forceLogins: boolean;
+  forceData: boolean;
 }
 
 /** The TLS settings, or undefined when off; every problem is added to `problems`, naming the key. */
 export function resolveTls(input: TlsInput, baseDir: string, problems: string[]): TlsConfig | undefined {
   if (!input.enabled) {
     if (input.forceLogins) problems.push('[TLS] force_local_logins_ssl = true needs ssl_enable = true');
+    if (input.forceData) problems.push('[TLS] force_local_data_ssl = true needs ssl_enable = true');
     return undefined;
   }
   const read = (key: string, file: string | undefined): { file: string; pem: string } | undefined => {
@@ -43,5 +51,5 @@ export function resolveTls(input: TlsInput, baseDir: string, problems: string[])
     problems.push(`[TLS] rsa_cert_file / rsa_private_key_file are not a matching PEM certificate and key: ${(err as Error).message}`);
     return undefined;
   }
-  return { certFile: cert.file, keyFile: key.file, forceLogins: input.forceLogins };
+  return { certFile: cert.file, keyFile: key.file, forceLogins: input.forceLogins, forceData: input.forceData };
 }

@@ -52,6 +52,8 @@ export interface TlsConfig {
   keyFile: string;
   /** USER is refused until the control connection is encrypted (vsftpd's force_local_logins_ssl). */
   forceLogins: boolean;
+  /** Data connections only after PROT P (vsftpd's force_local_data_ssl). */
+  forceData: boolean;
 }
 
 export interface TransferConfig {

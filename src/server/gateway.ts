@@ -44,8 +44,9 @@ export interface GatewayOptions {
 type FtpSrvOptions = Omit<FtpServerOptions, 'pasv_url' | 'log'> & {
   pasv_url: (clientIp: string) => string | Promise<string>;
   log: unknown;
-  /** Ours: read by the USER command (force_local_logins_ssl). */
+  /** Ours: read by USER (force_local_logins_ssl) and by PROT and the data set-up commands (force_local_data_ssl). */
   tlsRequiredForLogin: boolean;
+  tlsRequiredForData: boolean;
 };
 
 export async function startGateway(config: ServerConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
@@ -89,6 +90,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
       ? { cert: readFileSync(network.tls.certFile), key: readFileSync(network.tls.keyFile), maxVersion: 'TLSv1.2' }
       : false,
     tlsRequiredForLogin: network.tls?.forceLogins ?? false,
+    tlsRequiredForData: network.tls?.forceData ?? false,
     anonymous: false,
     // ftp-srv sets it on each control socket and closes the session with 421 when it fires; the transfer layer
     // suspends it during a transfer and restores server.options.timeout afterwards.

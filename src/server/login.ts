@@ -57,7 +57,7 @@ interface LoginConnection {
   authenticated?: boolean;
   fs?: unknown;
   renameFrom?: unknown;
-  secure?: boolean;
+  controlEncrypted?: boolean;
   server: { options: { tlsRequiredForLogin?: boolean } };
   login(username: string, password: string): PromiseLike<unknown>;
   reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;
@@ -86,7 +86,7 @@ export function installLoginCommands(): void {
       const name = command.arg;
       if (!name) return this.reply(501, 'Must provide username.');
       // force_local_logins_ssl: no password may cross the network in clear text (vsftpd's reply).
-      if (this.server.options.tlsRequiredForLogin && !this.secure) {
+      if (this.server.options.tlsRequiredForLogin && !this.controlEncrypted) {
         return this.reply(530, 'Non-anonymous sessions must use encryption (AUTH TLS).');
       }
       // A new USER starts a new login, whatever came before (a failed PASS, or another user's session).

@@ -5,12 +5,13 @@
 //   PASV/EPSV reply never came; now it rejects, and the command answers 425;
 // - the data connection's address check uses plain string comparison after unmapping IPv4-mapped IPv6,
 //   instead of the `ip` package (advisory GHSA-2p57-rm9w-gvfp).
-// - on a TLS session the data connection counted only after its handshake, which clients start after 150.
+// - on a TLS session (PROT P) the data connection counted only after its handshake, which clients start after 150;
+//   now it counts at once, and a handshake that never completes closes it.
 // Everything else is as in ftp-srv, which is pinned to 4.6.3 for this reason.
 import net from 'node:net';
 import tls from 'node:tls';
 import { plainIpv4 } from './passive-address';
-import { secureContextFor } from './tls-upgrade';
+import { handshakeDeadline, secureContextFor } from './tls-upgrade';
 
 /** No data connection within this time after PASV/EPSV closes the listener (as ftp-srv does). */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -72,10 +73,12 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
           // On an encrypted session the data connection is TLS too. It counts as connected at once, as ftp-srv's
           // active mode does: clients such as Python's ftplib and lftp start the handshake only after the 150
           // reply, which is sent once the connection is there (ftp-srv waited for the handshake: a deadlock).
-          const socket: DataSocket =
-            connection.secure && server.options.tls
-              ? new tls.TLSSocket(plain, { isServer: true, secureContext: secureContextFor(server.options.tls) })
-              : plain;
+          let socket: DataSocket = plain;
+          if (connection.secure && server.options.tls) {
+            const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: secureContextFor(server.options.tls) });
+            handshakeDeadline(secure);
+            socket = secure;
+          }
           this.dataSocket = socket;
           socket.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataSocket', error: err }));
           socket.once('close', () => this.closeServer());

@@ -186,6 +186,20 @@ function handleData(this: PatchedConnection, data: Buffer | string): void {
   pump(this, state);
 }
 
+/**
+ * Forgets every line received but not yet run. AUTH TLS calls it: lines that arrived in clear behind AUTH TLS must
+ * not run inside the encrypted session (STARTTLS command injection, CVE-2011-0411).
+ */
+export function discardPendingInput(connection: object): void {
+  const state = stateOf(connection);
+  state.queue.length = 0;
+  state.pending = Buffer.alloc(0);
+  if (state.paused) {
+    state.paused = false;
+    (connection as { commandSocket?: Socket }).commandSocket?.resume();
+  }
+}
+
 let installed = false;
 
 export function installProtocolFixes(): void {

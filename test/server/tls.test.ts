@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import net from 'node:net';
+import tls from 'node:tls';
 import { parseConfig } from '../../src/config/load';
 import { ControlConnection } from '../helpers/control';
 import { type Stack, startStack } from '../helpers/stack';
@@ -43,7 +45,7 @@ authority = RW
 describe('[TLS] configuration', () => {
   test('certificate and key are read and checked; every problem names its key', () => {
     const ok = parseConfig(`${ACCOUNT}[TLS]\nssl_enable = true\nrsa_cert_file = ${certFile}\nrsa_private_key_file = ${keyFile}\nforce_local_logins_ssl = true\n`, path.join(dir, 'a.conf'));
-    assert.deepEqual(ok.config.network.tls, { certFile, keyFile, forceLogins: true });
+    assert.deepEqual(ok.config.network.tls, { certFile, keyFile, forceLogins: true, forceData: false });
     assert.equal(parseConfig(ACCOUNT, 'x').config.network.tls, undefined);
 
     const problems = (text: string): string => {
@@ -58,6 +60,7 @@ describe('[TLS] configuration', () => {
     assert.match(problems(`ssl_enable = true\nrsa_cert_file = missing.pem\nrsa_private_key_file = ${keyFile}\n`), /\[TLS\] rsa_cert_file .*missing\.pem: no such file/);
     assert.match(problems(`ssl_enable = true\nrsa_cert_file = ${keyFile}\nrsa_private_key_file = ${keyFile}\n`), /not a matching PEM certificate and key/);
     assert.match(problems('force_local_logins_ssl = yes\n'), /force_local_logins_ssl = true needs ssl_enable = true/);
+    assert.match(problems('force_local_data_ssl = yes\n'), /force_local_data_ssl = true needs ssl_enable = true/);
     assert.match(problems('ssl_enable = maybe\n'), /\[TLS\] ssl_enable must be true or false/);
   });
 });
@@ -70,7 +73,7 @@ describe('FTPS sessions', () => {
   before(async () => {
     stack = await startStack({
       transfer: { minPartSize: MIB, uploadThreadNum: 4 },
-      network: { tls: { certFile, keyFile, forceLogins: true } },
+      network: { tls: { certFile, keyFile, forceLogins: true, forceData: false } },
     });
     upload = randomBytes(3 * MIB + 12345);
     uploadFile = path.join(dir, 'upload.bin');
@@ -146,5 +149,152 @@ f.quit()
     assert.equal(r.stdout, `py-pasv.bin ${expected}\npy-port.bin ${expected}\n`);
     assert.equal(await objectHash('py-pasv.bin'), expected);
     assert.equal(await objectHash('py-port.bin'), expected);
+  });
+});
+
+/** A control connection that reads reply lines, plain or (after `upgrade`) over TLS. */
+class TlsControl {
+  private buffer = '';
+  private waiters: Array<() => void> = [];
+  closed = false;
+  private constructor(private socket: net.Socket | tls.TLSSocket) {
+    this.listen(socket);
+  }
+
+  static async open(port: number): Promise<TlsControl> {
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const c = new TlsControl(socket);
+    await c.line();
+    return c;
+  }
+
+  private listen(socket: net.Socket): void {
+    socket.on('data', (d: Buffer) => {
+      this.buffer += d.toString('utf8');
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The next reply line (multi-line replies: their last line), or undefined once closed. */
+  async line(timeoutMs = 10_000): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = /^(\d{3}) .*\r\n/m.exec(this.buffer);
+      if (m) {
+        this.buffer = this.buffer.slice(m.index + m[0].length);
+        return m[0].trim();
+      }
+      if (this.closed) return undefined;
+      if (Date.now() > deadline) throw new Error(`no reply; have ${JSON.stringify(this.buffer)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
+  async send(line: string): Promise<string | undefined> {
+    this.write(`${line}\r\n`);
+    return this.line();
+  }
+
+  /** After a 234: the TLS handshake on the same connection; earlier unread text is dropped. */
+  async upgrade(): Promise<void> {
+    const plain = this.socket as net.Socket;
+    plain.removeAllListeners('data');
+    const secure = tls.connect({ socket: plain, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
+    this.socket = secure;
+    this.buffer = '';
+    this.listen(secure);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+describe('FTPS protocol rules', () => {
+  let stack: Stack;
+  let forced: Stack;
+  before(async () => {
+    stack = await startStack({ idleTimeoutMs: 1500, network: { tls: { certFile, keyFile, forceLogins: false, forceData: false } } });
+    forced = await startStack({ network: { tls: { certFile, keyFile, forceLogins: true, forceData: true } } });
+  });
+  after(async () => {
+    await stack?.close();
+    await forced?.close();
+  });
+
+  test('commands sent in clear behind AUTH TLS are dropped, not run inside TLS (STARTTLS injection)', async () => {
+    const c = await TlsControl.open(stack.ftpPort);
+    c.write('AUTH TLS\r\nUSER user1\r\nPASS pass1\r\nMKD /injected\r\n');
+    assert.match((await c.line()) ?? '', /^234 /);
+    await c.upgrade();
+    assert.match((await c.send('PWD')) ?? '', /^530 /, 'not logged in: the injected USER/PASS never ran');
+    c.close();
+    const keys = await stack.cos().getBucket({ ...stack.bucket(), Prefix: 'injected' });
+    assert.equal(keys.Contents.length, 0);
+  });
+
+  test('a login made before AUTH TLS is forgotten; logging in again inside TLS works', async () => {
+    const c = await TlsControl.open(stack.ftpPort);
+    assert.match((await c.send('USER user1')) ?? '', /^331 /);
+    assert.match((await c.send('PASS pass1')) ?? '', /^230 /);
+    assert.match((await c.send('AUTH TLS')) ?? '', /^234 /);
+    await c.upgrade();
+    assert.match((await c.send('PWD')) ?? '', /^530 /);
+    assert.match((await c.send('USER user1')) ?? '', /^331 /);
+    assert.match((await c.send('PASS pass1')) ?? '', /^230 /);
+    assert.match((await c.send('AUTH TLS')) ?? '', /^503 /, 'a second AUTH TLS');
+    c.close();
+  });
+
+  test('a client that sends AUTH TLS and never handshakes is disconnected', async () => {
+    const c = await TlsControl.open(stack.ftpPort);
+    assert.match((await c.send('AUTH TLS')) ?? '', /^234 /);
+    for (let i = 0; i < 100 && !c.closed; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(c.closed, 'closed by the server within 10 s (idle timeout 1.5 s)');
+  });
+
+  test('PROT C keeps data in clear (curl --ftp-ssl-control); PBSZ/PROT need AUTH TLS first', async () => {
+    const body = randomBytes(100_000);
+    await stack.cos().putObject({ ...stack.bucket(), Key: 'clear-data.bin', Body: body });
+    const out = path.join(dir, 'clear-data.bin');
+    const r = await run('curl', ['-sS', '--ftp-ssl-control', '-k', '--max-time', '20', '-o', out, stack.url('user1', 'clear-data.bin')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sha256(readFileSync(out)), sha256(body));
+    const c = await TlsControl.open(stack.ftpPort);
+    assert.match((await c.send('PBSZ 0')) ?? '', /^503 /);
+    assert.match((await c.send('PROT P')) ?? '', /^503 /);
+    c.close();
+  });
+
+  test('force_local_data_ssl: PROT C is refused and no data connection is set up before PROT P', async () => {
+    const c = await TlsControl.open(forced.ftpPort);
+    assert.match((await c.send('AUTH TLS')) ?? '', /^234 /);
+    await c.upgrade();
+    assert.match((await c.send('USER user1')) ?? '', /^331 /);
+    assert.match((await c.send('PASS pass1')) ?? '', /^230 /);
+    assert.match((await c.send('PBSZ 0')) ?? '', /^200 /);
+    assert.match((await c.send('PROT C')) ?? '', /^536 /);
+    assert.match((await c.send('EPSV')) ?? '', /^521 /);
+    assert.match((await c.send('PROT P')) ?? '', /^200 /);
+    assert.match((await c.send('EPSV')) ?? '', /^229 /);
+    c.close();
   });
 });
