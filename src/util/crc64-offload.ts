@@ -64,10 +64,16 @@ class CrcWorker {
 }
 
 let pool: CrcWorker[] | undefined;
+let respawnsLeft = 8;
 let nextId = 1;
 
 function poolSize(): number {
   return Math.max(0, Math.min(4, os.availableParallelism() - 1));
+}
+
+/** The pool's threads (for the status of the process and for tests that make one fail). */
+export function crcWorkerThreads(): readonly Worker[] {
+  return (pool ?? []).filter((w) => !w.failed).map((w) => w.worker);
 }
 
 /** The least busy worker, or undefined when hashing inline (one CPU, or the workers could not start). */
@@ -79,6 +85,16 @@ function pickWorker(): CrcWorker | undefined {
       pool = [];
     }
   }
+  // A worker that died is replaced, a few times at most (a worker that cannot start at all means hashing inline).
+  pool = pool.map((w) => {
+    if (!w.failed || respawnsLeft <= 0) return w;
+    respawnsLeft--;
+    try {
+      return new CrcWorker();
+    } catch {
+      return w;
+    }
+  });
   const live = pool.filter((w) => !w.failed);
   if (live.length === 0) return undefined;
   return live.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
@@ -93,8 +109,15 @@ export class OffloadedCrc64 {
   private batch: Buffer | undefined;
   private filled = 0;
   private finished = false;
+  /** Set when the worker died: updates are dropped and `digest()` rejects, so the transfer fails instead of hanging. */
+  private failure: Error | undefined;
 
   constructor() {
+    this.state.onFail = (err) => {
+      this.failure = err;
+      this.state.outstanding = 0;
+      this.state.onAck?.();
+    };
     this.worker?.add(this.id, this.state);
   }
 
@@ -104,6 +127,7 @@ export class OffloadedCrc64 {
       this.inline.update(chunk);
       return true;
     }
+    if (this.failure) return true;
     let offset = 0;
     while (offset < chunk.length) {
       this.batch ??= Buffer.allocUnsafeSlow(BATCH);
@@ -132,7 +156,7 @@ export class OffloadedCrc64 {
     this.flush();
     this.finished = true;
     return new Promise((resolve, reject) => {
-      if (worker.failed) return reject(new Error('CRC-64 worker failed'));
+      if (this.failure || worker.failed) return reject(this.failure ?? new Error('CRC-64 worker failed'));
       this.state.onDigest = resolve;
       this.state.onFail = reject;
       worker.post({ type: 'digest', id: this.id });
@@ -148,7 +172,7 @@ export class OffloadedCrc64 {
   }
 
   private flush(): void {
-    if (!this.batch || this.filled === 0 || !this.worker) return;
+    if (!this.batch || this.filled === 0 || !this.worker || this.failure) return;
     const data = new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.filled);
     this.state.outstanding += this.filled;
     this.worker.post({ type: 'update', id: this.id, data }, [this.batch.buffer as ArrayBuffer]);

@@ -120,7 +120,7 @@ interface WasmCrc {
   update(crc: bigint, pointer: number, length: number): bigint;
 }
 
-/** Where the hashed bytes are copied in the module's memory (the tables take the first 16 KiB), and how many at once. */
+/** Where the hashed bytes are copied in the module's memory (the sixteen tables take the first 32 KiB), and how many at once. */
 const DATA_OFFSET = 32 * 1024;
 /** Slicing-by-16 in crc64.wat. */
 const WASM_TABLES = 16;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { crc64 } from '../../src/util/crc64';
-import { OffloadedCrc64 } from '../../src/util/crc64-offload';
+import { OffloadedCrc64, crcWorkerThreads } from '../../src/util/crc64-offload';
 
 async function feed(job: OffloadedCrc64, data: Buffer, seed: number): Promise<void> {
   let offset = 0;
@@ -27,4 +27,21 @@ test('offloaded CRC-64 equals the inline one for interleaved jobs of any chunkin
   dropped.drop();
   const digests = await Promise.all(jobs.map((job) => job.digest()));
   assert.deepEqual(digests, inputs.map((data) => crc64(data)));
+});
+
+test('a worker that dies mid-job fails that job (no hang); the next job gets a new worker and the right CRC', async () => {
+  const job = new OffloadedCrc64();
+  job.update(randomBytes(4 * 1024 * 1024));
+  const threads = crcWorkerThreads();
+  assert.ok(threads.length > 0, 'this machine has a CRC worker (2 or more CPUs)');
+  await Promise.all(threads.map((w) => w.terminate()));
+  await new Promise<void>((resolve) => job.whenRelieved(resolve));
+  assert.equal(job.update(randomBytes(1024)), true, 'updates after the failure are accepted and dropped');
+  await assert.rejects(job.digest(), /CRC-64 worker exited/);
+
+  const data = randomBytes(3 * 1024 * 1024 + 5);
+  const next = new OffloadedCrc64();
+  await feed(next, data, 7);
+  assert.equal(await next.digest(), crc64(data));
+  assert.ok(crcWorkerThreads().length > 0, 'the pool was refilled');
 });
