@@ -10,6 +10,7 @@ import { keysUnder, putObject, seedMany } from './helpers';
 const BUCKET = 'bucket1-1250000000';
 /** Entries of the big directory: three GetBucket pages of 1000. */
 const N = 2500;
+const MIB = 1024 * 1024;
 
 type Counts = Record<string, number>;
 
@@ -23,7 +24,8 @@ let stack: Stack;
 let ftp: RawFtp;
 
 before(async () => {
-  stack = await startStack({ maxListFile: 10_000 });
+  // 1 MiB parts, so that a multipart upload is cheap to measure.
+  stack = await startStack({ maxListFile: 10_000, transfer: { minPartSize: MIB } });
   const cos = stack.cos();
   await seedMany(cos, BUCKET, 'big/', N);
   await seedMany(cos, BUCKET, 'tree/', 1200);
@@ -122,6 +124,11 @@ describe('COS requests per FTP command', () => {
       assert.equal(r.text, 'uploaded');
     });
     assert.deepEqual(retr, { GetObject: 1 });
+    const multipart = await measure('STOR of 2.5 parts (multipart)', async () => {
+      const r = await ftp.upload('STOR big.bin', Buffer.alloc(2.5 * MIB, 7));
+      assert.equal(r.final?.code, 226, r.final?.text);
+    });
+    assert.deepEqual(multipart, { InitiateMultipartUpload: 1, UploadPart: 3, CompleteMultipartUpload: 1 });
   });
 
   test('directories: MKD, RMD empty and non-empty', async () => {
