@@ -11,7 +11,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { plainIpv4 } from './passive-address';
-import { handshakeDeadline, secureContextFor } from './tls-upgrade';
+import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls-upgrade';
 
 /** No data connection within this time after PASV/EPSV closes the listener (as ftp-srv does). */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -77,6 +77,7 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
           if (connection.secure && server.options.tls) {
             const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: secureContextFor(server.options.tls) });
             handshakeDeadline(secure);
+            endAfterHandshake(secure);
             socket = secure;
           }
           this.dataSocket = socket;

@@ -69,6 +69,24 @@ export function handshakeDeadline(socket: tls.TLSSocket, ms: number = HANDSHAKE_
   socket.once('close', () => clearTimeout(timer));
 }
 
+/** Node's own flag on a TLS socket whose handshake is done (set before its 'secure' event). */
+const handshakeDone = (socket: tls.TLSSocket): boolean =>
+  (socket as tls.TLSSocket & { _secureEstablished?: boolean })._secureEstablished === true;
+
+/**
+ * Makes `end()` of a TLS data socket wait for the handshake. An empty listing or file ends the socket at once; ended
+ * before the handshake, the client (lftp, Python's ssl) sees its handshake cut off and reports an error instead of
+ * an empty result.
+ */
+export function endAfterHandshake(socket: tls.TLSSocket): void {
+  const end = socket.end.bind(socket) as (...args: unknown[]) => tls.TLSSocket;
+  socket.end = ((...args: unknown[]) => {
+    if (handshakeDone(socket) || socket.destroyed) return end(...args);
+    socket.once('secure', () => end(...args));
+    return socket;
+  }) as tls.TLSSocket['end'];
+}
+
 /** Events ftp-srv listens for on the command socket; after the upgrade they come from the TLS socket. */
 const FORWARDED = ['timeout', 'end', 'close', 'drain', 'error'] as const;
 
@@ -99,6 +117,32 @@ function upgrade(connection: TlsConnection, options: tls.SecureContextOptions): 
 }
 
 const DATA_GUARD = Symbol.for('cos-ftp-server.tls-data-guard');
+const ACTIVE_PATCHED = Symbol.for('cos-ftp-server.tls-active');
+
+interface ActiveConnector {
+  waitForConnection(options?: object): PromiseLike<unknown>;
+}
+
+/** ftp-srv's active mode wraps its TLS data socket itself: give it the same deadline and deferred end. */
+function patchActiveConnector(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Active = require('ftp-srv/src/connector/active') as { prototype: ActiveConnector & { [ACTIVE_PATCHED]?: true } };
+  const proto = Active.prototype;
+  if (proto[ACTIVE_PATCHED]) return;
+  proto[ACTIVE_PATCHED] = true;
+  const wait = proto.waitForConnection;
+  const prepared = new WeakSet<tls.TLSSocket>();
+  proto.waitForConnection = function (this: ActiveConnector, options?: object) {
+    return wait.call(this, options).then((socket) => {
+      if (socket instanceof tls.TLSSocket && !prepared.has(socket)) {
+        prepared.add(socket);
+        handshakeDeadline(socket);
+        endAfterHandshake(socket);
+      }
+      return socket;
+    });
+  };
+}
 
 /** Replaces ftp-srv's AUTH, PBSZ and PROT; with force_local_data_ssl, data set-up needs PROT P. */
 export function installTlsUpgrade(): void {
@@ -153,6 +197,7 @@ export function installTlsUpgrade(): void {
     description: 'Data channel protection level',
     flags: { no_auth: true, feat: 'PROT' },
   };
+  patchActiveConnector();
   // force_local_data_ssl: refuse to set up a data connection that would be clear text (vsftpd's reply).
   for (const name of ['PASV', 'EPSV', 'PORT', 'EPRT']) {
     const entry = registry[name] as (typeof registry)[string] | undefined;

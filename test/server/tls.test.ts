@@ -128,6 +128,34 @@ describe('FTPS sessions', () => {
     });
   }
 
+  test('empty listings and empty files over TLS data connections (lftp mirror, Python passive and active)', async () => {
+    const tree = path.join(dir, 'tree');
+    execFileSync('mkdir', ['-p', path.join(tree, 'empty-dir'), path.join(tree, 'sub')]);
+    writeFileSync(path.join(tree, 'empty.txt'), '');
+    writeFileSync(path.join(tree, 'sub', 'a.txt'), 'a');
+    const r = await run('lftp', ['-c', [
+      'set ssl:verify-certificate no', 'set ftp:ssl-force yes', 'set ftp:ssl-protect-data yes', 'set net:max-retries 1',
+      `open -u user1,pass1 -p ${stack.ftpPort} 127.0.0.1`, `mirror -R ${tree} /tree`, 'cls -1 /tree/empty-dir',
+    ].join('; ')], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const keys = (await stack.cos().getBucket({ ...stack.bucket(), Prefix: 'tree/' })).Contents.map((c) => c.Key).sort();
+    assert.deepEqual(keys, ['tree/', 'tree/empty-dir/', 'tree/empty.txt', 'tree/sub/', 'tree/sub/a.txt']);
+    const script = `
+import ftplib, ssl, io, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+f = ftplib.FTP_TLS(context=ctx)
+f.connect('127.0.0.1', int(sys.argv[1])); f.auth(); f.login('user1', 'pass1'); f.prot_p()
+for passive in (True, False):
+    f.set_pasv(passive)
+    buf = io.BytesIO(); f.retrbinary('RETR /tree/empty.txt', buf.write)
+    print(passive, f.nlst('/tree/empty-dir'), len(buf.getvalue()))
+f.quit()
+`;
+    const py = await run('python3', ['-c', script, String(stack.ftpPort)]);
+    assert.equal(py.code, 0, py.stderr);
+    assert.equal(py.stdout, 'True [] 0\nFalse [] 0\n');
+  });
+
   test('Python ftplib FTP_TLS: passive and active, STOR and RETR byte-identical', async () => {
     const script = `
 import ftplib, ssl, io, hashlib, sys
