@@ -94,8 +94,9 @@ export async function main(argv: string[]): Promise<number> {
     await daemon.stopped;
     return EXIT_OK;
   } catch (e) {
-    log.logger.fatal({ err: e }, 'cannot start');
-    err(`ftp-server: cannot start: ${describeStartError(e, config.network.listenPort)}`);
+    const why = describeStartError(e, config.network, '[NETWORK] listen_port');
+    logStartFailure(log.logger, e, why);
+    err(`ftp-server: cannot start: ${why}`);
     return EXIT_FAILURE;
   } finally {
     log.close();
@@ -128,8 +129,9 @@ async function runQuickStart(options: CliOptions): Promise<number> {
     await daemon.stopped;
     return EXIT_OK;
   } catch (e) {
-    log.logger.fatal({ err: e }, 'cannot start');
-    err(`ftp-server: cannot start: ${describeStartError(e, quick.config.network.listenPort)}`);
+    const why = describeStartError(e, quick.config.network, '--port');
+    logStartFailure(log.logger, e, why);
+    err(`ftp-server: cannot start: ${why}`);
     await quick.store.close();
     return EXIT_FAILURE;
   } finally {
@@ -152,12 +154,25 @@ function logProcessFailures(logger: Logger): void {
   });
 }
 
-function describeStartError(e: unknown, port: number): string {
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+
+/** What to fix, naming the setting: the listen errors an operator meets; anything else as its message. */
+function describeStartError(e: unknown, network: { listenAddress: string; listenPort: number }, portSetting: string): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return `port ${port} is already in use (another server running?)`;
-  if (code === 'EACCES') return `no permission to listen on port ${port} (ports below 1024 need root)`;
-  if (code === 'EADDRNOTAVAIL') return 'the listen address is not an address of this machine';
+  const port = network.listenPort;
+  if (code === 'EADDRINUSE') return `${portSetting} ${port}: the port is already in use (another server running?)`;
+  if (code === 'EACCES') return `${portSetting} ${port}: no permission to listen on it (ports below 1024 need root)`;
+  if (code === 'EADDRNOTAVAIL') {
+    return `[NETWORK] listen_address ${network.listenAddress} is not an address of this machine`;
+  }
   return (e as Error).message ?? String(e);
+}
+
+/** A listen error is the operator's to fix: one line, no stack; anything else is logged whole. */
+function logStartFailure(logger: Logger, e: unknown, why: string): void {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== undefined && LISTEN_ERRORS.has(code)) logger.fatal({ code }, `cannot start: ${why}`);
+  else logger.fatal({ err: e }, 'cannot start');
 }
 
 /** Entry point of bin/ftp-server.js: exits with main's status; an unexpected error prints one line, no stack. */

@@ -99,6 +99,12 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     log: scrubbingLogger(logger.child({ component: 'ftp-srv' })),
   };
   const ftp = new FtpSrv(ftpOptions as unknown as FtpServerOptions);
+  // ftp-srv logs every server error with its stack, a failed listen too, which the caller reports in one line.
+  const netServer = (ftp as unknown as { server: Server }).server;
+  netServer.removeAllListeners('error');
+  netServer.on('error', (err: Error) => {
+    if (netServer.listening) logger.error({ err }, 'FTP server error');
+  });
   replaceDisconnectClient(ftp);
   registerGatewayServer(ftp, context);
   // ftp-srv installs handlers that exit the process at once; the daemon drains transfers itself.

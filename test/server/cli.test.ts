@@ -2,6 +2,7 @@
 // configured server (conf file pointing at a local store) serving curl, stopping cleanly on SIGTERM.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalCos } from '../../src/store/localcos/index';
@@ -123,6 +124,23 @@ log_dir = ${path.join(dir, 'logs')}
   after(async () => {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a port in use: exit 1 with one line naming [NETWORK] listen_port, no stack trace on stderr or in the log', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const busy = path.join(dir, 'busy.conf');
+      fs.writeFileSync(busy, fs.readFileSync(conf, 'utf8').replace('listen_port = 0', `listen_port = ${port}`));
+      const r = await runCli(['--config', busy], dir);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`cannot start: \\[NETWORK\\] listen_port ${port}: the port is already in use`));
+      const log = fs.readFileSync(path.join(dir, 'logs', 'cos_v5.log'), 'utf8');
+      for (const text of [r.stdout, r.stderr, log]) assert.ok(!/\n\s+at |"stack"/.test(text), `no stack trace: ${text}`);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('serves curl with the configured login, stops on SIGTERM with status 0, logs no secret', async () => {
