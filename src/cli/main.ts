@@ -60,10 +60,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     loaded = loadConfigFile(configPath);
     const problems = await checkResources(loaded.config);
-    if (problems.length) throw new ConfigError(configPath, problems);
+    if (problems.length) throw new ConfigError(configPath, problems, loaded.warnings);
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`ftp-server: ${e.message}`);
+      for (const w of e.warnings) err(`warning: ${w}`);
       return EXIT_BAD_CONFIG;
     }
     throw e;

@@ -32,6 +32,8 @@ export class ConfigError extends Error {
   constructor(
     readonly source: string,
     readonly problems: string[],
+    /** Also worth showing: an unknown key is often the typo behind a "required" problem. */
+    readonly warnings: string[] = [],
   ) {
     super(`${source}: ${problems.length} problem(s) in the configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -151,16 +153,19 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
 
   // [COS_ACCOUNT_x]
   const accounts: AccountConfig[] = [];
+  // Names are compared even in sections with other problems, so that every problem is reported at once.
+  const identities: AccountIdentity[] = [];
   for (const [name, entries] of ini.sections) {
     if (!ACCOUNT_SECTION.test(name)) continue;
+    identities.push(accountIdentity(name, entries));
     const account = readAccount(name, entries, problems, read);
     if (account) accounts.push(account);
   }
   if (accounts.length === 0 && ![...ini.sections.keys()].some((s) => ACCOUNT_SECTION.test(s))) {
     problems.push('no [COS_ACCOUNT_x] section: at least one account (FTP user bound to a bucket) is required');
   }
-  reportDuplicates(accounts, 'userName', 'ftp_login_user_name', 'user name', problems);
-  reportDuplicates(accounts, 'homeDir', 'home_dir', 'home_dir', problems);
+  reportDuplicates(identities, 'userName', 'ftp_login_user_name', 'user name', problems);
+  reportDuplicates(identities, 'homeDir', 'home_dir', 'home_dir', problems);
 
   // [NETWORK]
   let masqueradeAddress: string | undefined;
@@ -250,7 +255,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
   const backupCount = read('OPTIONAL', 'log_backup_count', (t) => parseInteger(t, 1, 100_000), DEFAULTS.logBackupCount);
   const configCheckEnable = read('OPTIONAL', 'config_check_enable', parseBoolean, DEFAULTS.configCheckEnable);
 
-  if (problems.length) throw new ConfigError(source, problems);
+  if (problems.length) throw new ConfigError(source, problems, warnings);
 
   return {
     config: {
@@ -331,27 +336,40 @@ function readAccount(
   const deleteEnable = read(section, 'delete_enable', parseBoolean, true);
   if (problems.length > before) return undefined;
 
-  // The original drops a trailing slash from home_dir; it is a name only here and need not exist on disk.
-  const homeDir = text('home_dir').length > 1 ? text('home_dir').replace(/\/+$/, '') : text('home_dir');
   return {
-    section,
+    ...accountIdentity(section, entries),
     secretId: text('cos_secretid'),
     secretKey: text('cos_secretkey'),
     bucket,
     region,
     endpoint: endpoint || undefined,
     protocol,
-    homeDir,
     prefix: normalizePrefix(text('cos_prefix')),
-    userName: text('ftp_login_user_name'),
     password: entries.get('ftp_login_user_password')?.value ?? '',
     authority,
     deleteEnable,
   };
 }
 
+interface AccountIdentity {
+  section: string;
+  userName: string;
+  homeDir: string;
+}
+
+/** The names that must be unique across accounts. */
+function accountIdentity(section: string, entries: Map<string, IniValue>): AccountIdentity {
+  const homeText = entries.get('home_dir')?.value.trim() ?? '';
+  return {
+    section,
+    userName: entries.get('ftp_login_user_name')?.value.trim() ?? '',
+    // The original drops a trailing slash from home_dir; it is a name only here and need not exist on disk.
+    homeDir: homeText.length > 1 ? homeText.replace(/\/+$/, '') : homeText,
+  };
+}
+
 function reportDuplicates(
-  accounts: AccountConfig[],
+  accounts: AccountIdentity[],
   field: 'userName' | 'homeDir',
   key: string,
   label: string,
@@ -359,6 +377,7 @@ function reportDuplicates(
 ): void {
   const seen = new Map<string, string>();
   for (const a of accounts) {
+    if (a[field] === '') continue; // reported as missing
     const first = seen.get(a[field]);
     if (first) problems.push(`[${a.section}] ${key}: ${label} "${a[field]}" is already used by [${first}]; each must be unique`);
     else seen.set(a[field], a.section);

@@ -198,6 +198,23 @@ cos_prefix = /team//a/
     assert.ok(warnings.some((w) => /unknown section \[EXTRA\]/.test(w)));
   });
 
+  it('a misspelt key is named next to the problem it causes; duplicates are reported beside other problems', () => {
+    const typo = ACCOUNT.replace('cos_secretkey', 'cos_secretkye');
+    try {
+      load(`${typo}[COS_ACCOUNT_1]\ncos_secretid = id\ncos_secretkey = key\ncos_bucket = Bad_Bucket\n` +
+        'home_dir = /home/user0/\nftp_login_user_name = user0\nftp_login_user_password = p\nauthority = RW\n');
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const all = err.problems.join('\n');
+      assert.match(all, /\[COS_ACCOUNT_0\] cos_secretkey is required/);
+      assert.match(all, /\[COS_ACCOUNT_1\] cos_bucket must be/);
+      assert.match(all, /\[COS_ACCOUNT_1\] ftp_login_user_name: user name "user0" is already used by \[COS_ACCOUNT_0\]/);
+      assert.match(all, /\[COS_ACCOUNT_1\] home_dir: home_dir "\/home\/user0" is already used by \[COS_ACCOUNT_0\]/);
+      assert.ok(err.warnings.some((w) => /\[COS_ACCOUNT_0\] unknown key cos_secretkye/.test(w)), err.warnings.join('; '));
+    }
+  });
+
   it('resolves default tokens like the original', () => {
     const { config } = load(`${ACCOUNT}[OPTIONAL]\nmin_part_size = default\nupload_thread_num = default\n`);
     assert.equal(config.transfer.singleFileMaxSize, 200 * GIB);
