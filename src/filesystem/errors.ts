@@ -45,7 +45,14 @@ export function describeCosError(err: unknown): string {
 export function storageError(err: unknown, action: string): FtpReplyError {
   if (err instanceof FtpReplyError) return err;
   const status = cosStatusOf(err);
-  if (status === 403) return new FtpReplyError(550, `${action}: permission denied by the storage`, err);
+  const cosCode = (err as SdkError | null)?.code;
+  if (status === 403) {
+    const why = cosCode && cosCode !== '403' ? ` (${cosCode})` : '';
+    return new FtpReplyError(550, `${action}: permission denied by the storage${why}`, err);
+  }
+  if (status === 404 && cosCode === 'NoSuchBucket') {
+    return new FtpReplyError(550, `${action}: the storage bucket does not exist; tell the server's operator`, err);
+  }
   if (status === 404) return new FtpReplyError(550, `${action}: no such file or directory`, err);
   if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
     return new FtpReplyError(550, `${action}: ${describeCosError(err)}`, err);

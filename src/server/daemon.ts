@@ -1,6 +1,7 @@
 // The daemon's lifecycle around the gateway: ready line, status line, SIGINT/SIGTERM drain and exit.
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/types';
+import { checkAccounts } from './account-check';
 import { DEFAULT_GRACE_MS, startGateway } from './gateway';
 import type { Gateway } from './gateway';
 import { startStatusLine } from './status';
@@ -84,5 +85,6 @@ export async function startDaemon(config: ServerConfig, logger: Logger, options:
     },
     `ready: FTP on ${network.listenAddress}:${gateway.port}`,
   );
+  void checkAccounts(gateway.context.accounts, logger);
   return { gateway, stopped, stop };
 }
