@@ -1,5 +1,6 @@
 // The effective configuration as text for --check-config, secrets masked.
-import type { ServerConfig } from '../config/types';
+import type { AccountConfig, ServerConfig } from '../config/types';
+import { endpointOptions } from '../store/cos-client';
 
 /** `AKID...` -> `AKID****` (first 4 characters kept); short values fully masked. */
 export function maskSecret(value: string): string {
@@ -20,7 +21,7 @@ export function describeConfig(config: ServerConfig): string {
       `cos_bucket = ${a.bucket}`,
       `cos_region = ${a.region || '(none)'}`,
       `cos_endpoint = ${a.endpoint ?? '(none)'}`,
-      `cos_protocol = ${a.protocol}`,
+      `cos_protocol = ${describeProtocol(a)}`,
       `cos_prefix = ${a.prefix || '(none: the whole bucket)'}`,
       `cos_secretid = ${maskSecret(a.secretId)}`,
       'cos_secretkey = ********',
@@ -57,4 +58,11 @@ export function describeConfig(config: ServerConfig): string {
     `config_check_enable = ${config.configCheckEnable}`,
   );
   return lines.join('\n');
+}
+
+/** The scheme actually used: a URL cos_endpoint brings its own, whatever cos_protocol says. */
+function describeProtocol(account: AccountConfig): string {
+  const scheme = endpointOptions(account).Protocol;
+  const used = scheme === 'http:' ? 'http' : 'https';
+  return used === account.protocol ? used : `${used} (from the cos_endpoint URL; cos_protocol ${account.protocol} is not used)`;
 }

@@ -55,6 +55,19 @@ export async function main(argv: string[]): Promise<number> {
 
   const configPath = options.config ? path.resolve(options.config) : DEFAULT_CONFIG_PATH;
   if (!options.config && !fs.existsSync(configPath)) return runQuickStart(options);
+  const quickOnly = [
+    ['--port', options.port],
+    ['--listen', options.listen],
+    ['--data', options.dataDir],
+  ].filter(([, value]) => value !== undefined);
+  if (quickOnly.length) {
+    // Silently ignoring them would start the server somewhere the operator did not ask for.
+    err(
+      `ftp-server: ${quickOnly.map(([flag]) => flag).join(', ')}: quick start only, and ${configPath} is used; ` +
+        'set [NETWORK] listen_port and listen_address there instead',
+    );
+    return EXIT_BAD_CONFIG;
+  }
 
   let loaded: LoadedConfig;
   try {

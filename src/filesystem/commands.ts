@@ -130,15 +130,15 @@ async function listing(connection: FsConnection, args: CommandArgs, mode: ListMo
     await finish(socket);
     const path = summary.target.path;
     if (summary.capped) {
-      fs.log.warn({ user: fs.user, command: mode, path, entries: summary.count, maxListFile: cap }, 'listing capped at max_list_file');
+      fs.log.warn({ command: mode, path, entries: summary.count, maxListFile: cap }, 'listing capped at max_list_file');
       await connection.reply(226, `Listing capped at ${summary.count} entries (max_list_file); more exist in ${path}.`);
     } else {
-      fs.log.debug({ user: fs.user, command: mode, path, entries: summary.count, requests: summary.requests }, 'listing');
+      fs.log.debug({ command: mode, path, entries: summary.count, requests: summary.requests }, 'listing');
       await connection.reply(226, `Directory send OK (${summary.count} entries).`);
     }
   } catch (err) {
     if (started) {
-      fs.log.warn({ user: fs.user, command: mode, path: arg, err: replyOf(err).message }, 'listing aborted');
+      fs.log.warn({ command: mode, path: arg, err: replyOf(err).message }, 'listing aborted');
       const { code, message } = replyOf(err, 426);
       await connection.reply(code === 550 ? 451 : code, message);
     } else {

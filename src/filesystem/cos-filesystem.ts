@@ -75,7 +75,7 @@ export class CosFileSystem extends FileSystem {
   /** Logs any refusal (authority, missing file, bad name, storage failure) with user and path; returns its reply. */
   refusal(command: string, path: string | null | undefined, err: unknown): FtpReplyError {
     const e = err instanceof FtpReplyError ? err : storageError(err, command);
-    this.log.warn({ user: this.user, command, path, code: e.code, reason: e.message }, 'refused');
+    this.log.warn({ command, path, code: e.code, reason: e.message }, 'refused'); // user: in the session logger
     return e;
   }
 
@@ -419,7 +419,7 @@ export class CosFileSystem extends FileSystem {
       throw storageError(err, 'RNTO');
     }
     const moved = await renameDirectory(this.bucket, dirKey(prefix, source.path), targetPrefix, this.log);
-    this.log.info({ user: this.user, from: source.path, to: path, objects: moved }, 'directory renamed');
+    this.log.info({ from: source.path, to: path, objects: moved }, 'directory renamed');
     if (isWithin(this.cwdPath, source.path)) this.cwdPath = path + this.cwdPath.slice(source.path.length);
     return path;
   }

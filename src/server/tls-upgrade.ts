@@ -105,7 +105,7 @@ function upgrade(connection: TlsConnection, options: tls.SecureContextOptions): 
   if (idle > 0) secure.setTimeout(idle);
   // ftp-srv's idle close writes a 421 first, which never completes on a socket whose handshake did not: destroy.
   handshakeDeadline(secure, idle > 0 ? Math.min(idle, HANDSHAKE_TIMEOUT_MS) : HANDSHAKE_TIMEOUT_MS);
-  secure.once('secure', () => connection.log.info({ ip: connection.ip, protocol: secure.getProtocol() }, 'control connection encrypted'));
+  secure.once('secure', () => connection.log.info({ protocol: secure.getProtocol() }, 'control connection encrypted'));
   connection.commandSocket = secure;
   connection.controlEncrypted = true;
   connection.secure = false;

@@ -78,6 +78,12 @@ describe('command line', () => {
     assert.equal((await runCli(['--config', file, '--check-config'], dir)).code, 0);
   });
 
+  it('quick-start options with a configuration file exit 2 instead of being ignored', async () => {
+    const r = await runCli(['--config', SEED_EXAMPLE, '--port', '3000'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--port: quick start only.*\[NETWORK\] listen_port/);
+  });
+
   it('a missing --config file exits 2', async () => {
     const r = await runCli(['--config', path.join(dir, 'nope.conf')], dir);
     assert.equal(r.code, 2);
