@@ -1,7 +1,7 @@
 // CRC-64 of a stream computed on worker threads, so that checking a download costs the event loop a memory copy
-// per MiB instead of the hashing itself (about 1 CPU s per GiB in JS, which made the event loop the limit of a
-// download). Bytes are copied into 1 MiB batches and sent in order to the job's worker; `pressure` tells the
-// caller when the worker has fallen behind, so the memory held stays bounded. With one CPU it hashes inline.
+// per MiB instead of the hashing itself (the event loop was the limit of a download). Bytes are copied into 1 MiB
+// batches and sent in order to the job's worker; `update` returns false when the worker has fallen behind and
+// `whenRelieved` says when to go on, so the memory held stays bounded. With one CPU it hashes inline.
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
