@@ -16,6 +16,9 @@ export type LoginListener = (
 /** A failed PASS is answered after this delay: it slows password guessing without hurting real users. */
 export const FAILED_LOGIN_DELAY_MS = 300;
 
+/** Failed logins after which the connection is closed (vsftpd's max_login_fails): a guesser has to reconnect. */
+export const MAX_LOGIN_FAILURES = 3;
+
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 /** The account whose user name and password both match; every account is compared, in constant time each. */
@@ -58,8 +61,10 @@ interface LoginConnection {
   fs?: unknown;
   renameFrom?: unknown;
   controlEncrypted?: boolean;
+  loginFailures?: number;
   server: { options: { tlsRequiredForLogin?: boolean } };
   login(username: string, password: string): PromiseLike<unknown>;
+  close(code?: number, message?: string): PromiseLike<unknown>;
   reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;
 }
 
@@ -112,6 +117,8 @@ export function installLoginCommands(): void {
         // Forget the user name: the next attempt starts with USER again.
         this.username = undefined;
         this.authenticated = false;
+        this.loginFailures = (this.loginFailures ?? 0) + 1;
+        if (this.loginFailures >= MAX_LOGIN_FAILURES) return this.close(530, 'Login incorrect; too many failures, closing.');
         return this.reply(530, 'Login incorrect.');
       }
       return this.reply(230, 'Login successful.');

@@ -459,6 +459,21 @@ describe('login', () => {
     }
   });
 
+  test('the third failed login on a connection closes it (vsftpd max_login_fails)', async () => {
+    const s = await RawFtp.open(stack.ftpPort);
+    try {
+      for (let i = 1; i <= 3; i++) {
+        assert.equal((await s.send('USER user1')).code, 331);
+        const r = await s.send(`PASS wrong${i}`);
+        assert.equal(r.code, 530);
+        if (i === 3) assert.match(r.text, /too many failures/);
+      }
+      assert.ok(await s.control.waitClosed(), 'closed by the server');
+    } finally {
+      s.close();
+    }
+  });
+
   test('logging in again as another user switches bucket and prefix', async () => {
     await putObject(cos(), BUCKET, 'users/two/mine.txt', 'two');
     const s = await raw('user1');
