@@ -16,7 +16,7 @@ import { installListingCommands } from '../filesystem/commands';
 import { installTransferCommands } from '../transfer/commands';
 import { installDrainGuard, registerGatewayServer } from './drain-guard';
 import { installFeatureList } from './features';
-import { installTlsUpgrade } from './tls-upgrade';
+import { type TlsServerOptions, installTlsUpgrade } from './tls-upgrade';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 import { installPassiveConnector } from './passive-connector';
 
@@ -44,10 +44,7 @@ export interface GatewayOptions {
 type FtpSrvOptions = Omit<FtpServerOptions, 'pasv_url' | 'log'> & {
   pasv_url: (clientIp: string) => string | Promise<string>;
   log: unknown;
-  /** Ours: read by USER (force_local_logins_ssl) and by PROT and the data set-up commands (force_local_data_ssl). */
-  tlsRequiredForLogin: boolean;
-  tlsRequiredForData: boolean;
-};
+} & Required<Pick<TlsServerOptions, 'tlsRequiredForLogin' | 'tlsRequiredForData'>>;
 
 export async function startGateway(config: ServerConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   installProtocolFixes();

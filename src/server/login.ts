@@ -6,6 +6,7 @@ import type { FtpConnection, FileSystem } from 'ftp-srv';
 import type { Logger } from 'pino';
 import { CosFileSystem } from '../filesystem/cos-filesystem';
 import type { AccountContext, GatewayContext } from './context';
+import type { TlsServerOptions } from './tls-upgrade';
 
 export type LoginListener = (
   data: { connection: FtpConnection; username: string; password: string },
@@ -62,7 +63,7 @@ interface LoginConnection {
   renameFrom?: unknown;
   controlEncrypted?: boolean;
   loginFailures?: number;
-  server: { options: { tlsRequiredForLogin?: boolean } };
+  server: { options: Pick<TlsServerOptions, 'tlsRequiredForLogin'> };
   login(username: string, password: string): PromiseLike<unknown>;
   close(code?: number, message?: string): PromiseLike<unknown>;
   reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;

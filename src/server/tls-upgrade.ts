@@ -35,7 +35,7 @@ interface TlsConnection {
   fs?: unknown;
   renameFrom?: unknown;
   server: { options: TlsServerOptions };
-  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  log: { info(obj: object, msg: string): void };
   ip?: string;
   _handleData(data: Buffer): void;
   reply(code: number, message?: string): PromiseLike<unknown>;
