@@ -1,5 +1,7 @@
 // The effective configuration as text for --check-config, secrets masked.
 import type { AccountConfig, ServerConfig } from '../config/types';
+import { describeOrigin } from '../config/secrets';
+import type { SecretOrigin } from '../config/secrets';
 import { endpointOptions } from '../store/cos-client';
 
 /** `AKID...` -> `AKID****` (first 4 characters kept); short values fully masked. */
@@ -11,10 +13,12 @@ export function maskSecret(value: string): string {
 export function describeConfig(config: ServerConfig): string {
   const lines: string[] = [`# effective configuration from ${config.source}`];
   for (const a of config.accounts) {
+    const inline: SecretOrigin = { kind: 'inline' };
+    const origin = a.secretOrigins ?? { secretId: inline, secretKey: inline, password: inline };
     lines.push(
       `[${a.section}]`,
       `ftp_login_user_name = ${a.userName}`,
-      'ftp_login_user_password = ********',
+      `ftp_login_user_password = ********${describeOrigin(origin.password)}`,
       `home_dir = ${a.homeDir}`,
       `authority = ${a.authority}`,
       `delete_enable = ${a.deleteEnable}`,
@@ -23,8 +27,8 @@ export function describeConfig(config: ServerConfig): string {
       `cos_endpoint = ${a.endpoint ?? '(none)'}`,
       `cos_protocol = ${describeProtocol(a)}`,
       `cos_prefix = ${a.prefix || '(none: the whole bucket)'}`,
-      `cos_secretid = ${maskSecret(a.secretId)}`,
-      'cos_secretkey = ********',
+      `cos_secretid = ${maskSecret(a.secretId)}${describeOrigin(origin.secretId)}`,
+      `cos_secretkey = ********${describeOrigin(origin.secretKey)}`,
       '',
     );
   }

@@ -13,6 +13,8 @@ import {
   normalizePrefix,
 } from './defaults';
 import { readIni } from './ini-source';
+import { resolveSecret } from './secrets';
+import type { SecretOrigin } from './secrets';
 import { TLS_KEYS, resolveTls } from './tls';
 import type { IniValue } from './ini-source';
 import type { AccountConfig, Authority, LogLevel, RotateUnit, ServerConfig } from './types';
@@ -51,6 +53,8 @@ export interface LoadOptions {
   baseDir?: string;
   /** CPU count for the `default` thread numbers (tests). */
   cpuCount?: number;
+  /** Environment for `${env:NAME}` secrets; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const ACCOUNT_SECTION = /^COS_ACCOUNT/;
@@ -112,8 +116,10 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedC
   }
   const loaded = parseConfig(text, path.resolve(file), options);
   try {
-    // Passwords and secret keys are in clear text here, as in the original: say so when others can read it.
-    if ((fs.statSync(file).mode & 0o004) !== 0) {
+    // Passwords and secret keys are in clear text here, as in the original: say so when others can read it
+    // (unless every one of them comes from the environment or a file).
+    const inlineSecrets = loaded.config.accounts.some((a) => !a.secretOrigins || Object.values(a.secretOrigins).some((o) => o.kind === 'inline'));
+    if (inlineSecrets && (fs.statSync(file).mode & 0o004) !== 0) {
       loaded.warnings.push(`${file} is readable by every user of this machine; consider: chmod 600 ${file}`);
     }
   } catch {
@@ -158,7 +164,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
   for (const [name, entries] of ini.sections) {
     if (!ACCOUNT_SECTION.test(name)) continue;
     identities.push(accountIdentity(name, entries));
-    const account = readAccount(name, entries, problems, read);
+    const account = readAccount(name, entries, problems, read, (t) => resolveSecret(t, path.dirname(source), options.env));
     if (account) accounts.push(account);
   }
   if (accounts.length === 0 && ![...ini.sections.keys()].some((s) => ACCOUNT_SECTION.test(s))) {
@@ -296,6 +302,7 @@ function readAccount(
   entries: Map<string, IniValue>,
   problems: string[],
   read: Reader,
+  resolve: (text: string) => ReturnType<typeof resolveSecret>,
 ): AccountConfig | undefined {
   const before = problems.length;
   const text = (key: string): string => entries.get(key)?.value.trim() ?? '';
@@ -334,18 +341,29 @@ function readAccount(
     else problems.push(`[${section}] authority must be R, W or RW; got "${authorityText}"`);
   }
   const deleteEnable = read(section, 'delete_enable', parseBoolean, true);
+  const secret = (key: string, written: string): { value: string; origin: SecretOrigin } => {
+    if (written === '') return { value: '', origin: { kind: 'inline' } }; // reported as missing
+    const resolved = resolve(written);
+    if (resolved.ok) return resolved;
+    problems.push(`[${section}] ${key}: ${resolved.reason}`);
+    return { value: '', origin: { kind: 'inline' } };
+  };
+  const secretId = secret('cos_secretid', text('cos_secretid'));
+  const secretKey = secret('cos_secretkey', text('cos_secretkey'));
+  const password = secret('ftp_login_user_password', entries.get('ftp_login_user_password')?.value ?? '');
   if (problems.length > before) return undefined;
 
   return {
     ...accountIdentity(section, entries),
-    secretId: text('cos_secretid'),
-    secretKey: text('cos_secretkey'),
+    secretId: secretId.value,
+    secretKey: secretKey.value,
     bucket,
     region,
     endpoint: endpoint || undefined,
     protocol,
     prefix: normalizePrefix(text('cos_prefix')),
-    password: entries.get('ftp_login_user_password')?.value ?? '',
+    password: password.value,
+    secretOrigins: { secretId: secretId.origin, secretKey: secretKey.origin, password: password.origin },
     authority,
     deleteEnable,
   };

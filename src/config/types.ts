@@ -1,6 +1,8 @@
 // The effective configuration, after loading and validation. Every layer reads these types; only the
 // config loader builds them (from conf/vsftpd.conf) and the quick start (from built-in demo values).
 
+import type { SecretOrigin } from './secrets';
+
 export type Authority = 'R' | 'W' | 'RW';
 
 export type LogLevel = 'debug' | 'info' | 'error';
@@ -30,6 +32,8 @@ export interface AccountConfig {
   prefix: string;
   userName: string;
   password: string;
+  /** Where cos_secretid, cos_secretkey and the password came from (`${env:..}`, `${file:..}`); absent = written inline. */
+  secretOrigins?: { secretId: SecretOrigin; secretKey: SecretOrigin; password: SecretOrigin };
   authority: Authority;
   deleteEnable: boolean;
 }
