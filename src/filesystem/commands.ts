@@ -117,7 +117,7 @@ async function listing(connection: FsConnection, args: CommandArgs, mode: ListMo
       arg,
       mode,
       // tnftp's mget/mdelete and `ls *.txt` send wildcards; MLSD names a directory (RFC 3659), never a pattern.
-      { cap, filesToo: true, glob: mode === 'NLST' ? 'paths' : mode === 'LIST' ? 'names' : undefined },
+      { cap, filesToo: true, glob: mode !== 'MLSD', typedNames: mode === 'NLST' },
       async (target) => {
         if (mode === 'MLSD' && target.kind === 'file') {
           throw new FtpReplyError(501, `${target.path}: Not a directory.`);
@@ -170,7 +170,7 @@ async function stat(connection: FsConnection, args: CommandArgs): Promise<void> 
     const summary = await fs.walk(
       arg,
       'STAT',
-      { cap: maxListFileOf(connection), filesToo: true, glob: 'names' },
+      { cap: maxListFileOf(connection), filesToo: true, glob: true },
       async () => undefined,
       async (entries) => {
         for (const e of entries) lines.push({ raw: true, message: ` ${lsLine(e, fs.account, now)}` });

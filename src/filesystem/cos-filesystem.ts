@@ -14,7 +14,7 @@ import { FtpReplyError, badName, refused, storageError } from './errors';
 import type { Entry } from './format';
 import { type ListingSummary, listDirectory } from './listing';
 import { type Access, can, refusalReason } from './permissions';
-import { type GlobArg, baseName, dirKey, fileKey, globOf, isWithin, namesDirectory, resolvePath } from './paths';
+import { type GlobArg, baseName, dirKey, fileKey, globOf, isWithin, namesDirectory, resolvePath, typedDirPart } from './paths';
 import { renameDirectory, renameFile } from './rename';
 
 /** What RNFR found, kept on the session until RNTO. */
@@ -151,9 +151,10 @@ export class CosFileSystem extends FileSystem {
     throw refused(`${path}: No such file or directory.`);
   }
 
+  /** STOU's free name beside a taken one: `sub/f.txt` -> `sub/f.txt.1a2b3c4d` (in `sub`, not in the cwd). */
   override getUniqueName(fileName?: string | null): string {
-    const base = fileName ? baseName(this.resolve(fileName)) : 'file';
-    return `${base}.${randomBytes(4).toString('hex')}`;
+    const path = fileName ? this.resolve(fileName) : `${this.cwdPath === '/' ? '' : this.cwdPath}/file`;
+    return `${path}.${randomBytes(4).toString('hex')}`;
   }
 
   // ---- listings ---------------------------------------------------------------------------------------------
@@ -162,11 +163,13 @@ export class CosFileSystem extends FileSystem {
    * LIST/NLST/MLSD/STAT: streams a directory page by page into `onPage`, or, when the path is a file, answers that
    * one entry. A directory costs one GetBucket per 1000 entries; a file or a missing path one more HEAD.
    * `onStart` runs once the target is known to exist, before the first entries (LIST sends 150 there).
+   * `glob`: a wildcard in the last segment lists the matches. `typedNames` (NLST): every name follows the
+   * argument's directory part as typed (see typedDirPart), else bare names (LIST, STAT).
    */
   async walk(
     arg: string | null,
     command: string,
-    opts: { cap: number; filesToo: boolean; glob?: 'names' | 'paths' },
+    opts: { cap: number; filesToo: boolean; glob?: boolean; typedNames?: boolean },
     onStart: (target: ListingTarget) => Promise<void>,
     onPage: (entries: Entry[]) => Promise<void>,
   ): Promise<ListingSummary & { target: ListingTarget }> {
@@ -177,6 +180,7 @@ export class CosFileSystem extends FileSystem {
     let summary: ListingSummary;
     let callbackError: unknown;
     const target: ListingTarget = { kind: 'dir', path };
+    const shown = opts.typedNames ? typedDirPart(arg ?? '', 'dir') : '';
     try {
       summary = await listDirectory(this.bucket, prefix, opts.cap, async (entries) => {
         try {
@@ -184,7 +188,7 @@ export class CosFileSystem extends FileSystem {
             started = true;
             await onStart(target);
           }
-          await onPage(entries);
+          await onPage(shown ? entries.map((e) => ({ ...e, name: shown + e.name })) : entries);
         } catch (err) {
           callbackError = err;
           throw err;
@@ -212,14 +216,11 @@ export class CosFileSystem extends FileSystem {
     if (!info) {
       // No such name: a wildcard in its last segment (tnftp's mget/mdelete send `NLST *.txt`) lists the matches.
       const glob = opts.glob && !namesDirectory(arg ?? '') ? globOf(arg ?? '') : undefined;
-      if (glob) return this.walkGlob(path, glob, opts.glob === 'paths', command, opts.cap, summary.requests + 1, onStart, onPage);
+      if (glob) return this.walkGlob(path, glob, opts.typedNames === true, command, opts.cap, summary.requests + 1, onStart, onPage);
       throw refused(`${path}: No such file or directory.`);
     }
-    const fileTarget: ListingTarget = {
-      kind: 'file',
-      path,
-      entry: { name: baseName(path), type: 'file', size: info.size, mtime: info.mtime },
-    };
+    const name = (opts.typedNames ? typedDirPart(arg ?? '', 'file') : '') + baseName(path);
+    const fileTarget: ListingTarget = { kind: 'file', path, entry: { name, type: 'file', size: info.size, mtime: info.mtime } };
     await onStart(fileTarget);
     await onPage([fileTarget.entry]);
     return { ...summary, requests: summary.requests + 1, count: 1, target: fileTarget };

@@ -83,6 +83,19 @@ export function dirKey(prefix: string, path: string): string {
   return checkLength(`${prefix}${path.slice(1)}/`);
 }
 
+/**
+ * What NLST puts before each name it answers for `arg`, as vsftpd does: the argument as the client typed it, so
+ * that a client acting on the names (tnftp's and Windows ftp's mget/mdelete RETR/DELE each one) reaches the listed
+ * object and not a same-named one in the working directory. A directory `sub` -> `sub/`; a file `sub/f.txt` -> `sub/`
+ * (its own name follows); no argument or `.` -> nothing.
+ */
+export function typedDirPart(typed: string, kind: 'dir' | 'file'): string {
+  const arg = typed.replace(/\\/g, '/');
+  if (kind === 'file') return arg.slice(0, arg.lastIndexOf('/') + 1);
+  if (arg === '' || arg === '.') return '';
+  return arg.endsWith('/') ? arg : `${arg}/`;
+}
+
 /** A wildcard pattern in the last segment of a listing argument (`*.txt`, `sub/a?c`), as tnftp's mget sends it. */
 export interface GlobArg {
   /** The argument's directory part as typed, with its trailing `/` (`''`, `sub/`, `/`): listed, and shown by NLST. */

@@ -66,6 +66,7 @@ before(async () => {
     maxListFile: 10_000,
     accounts: [
       ...CLIENTS.map((c) => accountOf(c, `clients/${c}`)),
+      accountOf('mget', 'clients/mget'),
       accountOf('tenant-a', 'tenants/a'),
       accountOf('tenant-b', 'tenants/b'),
       accountOf('ro', 'perm', { authority: 'R' }),
@@ -450,6 +451,41 @@ describe('tnftp: wildcards (mget, mdelete, ls *.log)', () => {
   });
 });
 
+describe('tnftp: mget/mdelete of a path while a same-named file exists at the root', () => {
+  // tnftp (like Windows ftp.exe) sends `NLST path` for mget/mdelete and then RETRs/DELEs each name it gets back.
+  // When NLST answered a bare `same.txt`, mget fetched and mdelete deleted the root's file instead.
+  test('the named file is fetched and deleted; the root file is untouched', async () => {
+    const root = 'clients/mget/';
+    const seed: Record<string, string> = {
+      'same.txt': 'root file',
+      'deep/sub/same.txt': 'deep file',
+      'other.txt': 'root other',
+      'folder/other.txt': 'folder other',
+      'folder/keep/x': 'x',
+    };
+    for (const [name, body] of Object.entries(seed)) await putObject(cos(), BUCKET, root + name, body);
+    const files = { dir: mkdtempSync(path.join(work, 'nlst-path-')) };
+    mkdirSync(path.join(files.dir, 'deep/sub'), { recursive: true });
+    const script = [
+      `user mget ${pass('mget')}`,
+      'prompt off',
+      'mget deep/sub/same.txt',
+      'mdelete deep/sub/same.txt',
+      'mdelete folder',
+      'bye',
+    ].join('\n');
+    const r = await client('ftp', ['-n', '-p', '-v', '127.0.0.1', String(stack.ftpPort)], files, script);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(path.join(files.dir, 'deep/sub/same.txt'), 'utf8'), 'deep file', r.stdout);
+    assert.ok(!existsSync(path.join(files.dir, 'same.txt')), 'nothing fetched from the root');
+    assert.equal(String(await getObject(cos(), BUCKET, `${root}same.txt`)), 'root file', 'root file untouched');
+    assert.equal(String(await getObject(cos(), BUCKET, `${root}other.txt`)), 'root other', 'root file untouched');
+    assert.equal(await getObject(cos(), BUCKET, `${root}deep/sub/same.txt`), undefined, 'the named file is deleted');
+    assert.equal(await getObject(cos(), BUCKET, `${root}folder/other.txt`), undefined, 'mdelete of a folder deletes its file');
+    assert.equal(String(await getObject(cos(), BUCKET, `${root}folder/keep/x`)), 'x');
+  });
+});
+
 describe('lftp: a large directory, isolation, permissions', () => {
   test(`a directory of ${MANY} entries is listed completely (cls -1 over MLSD, ls over LIST)`, async () => {
     await seedMany(cos(), BUCKET, 'clients/lftp/many/', MANY);
@@ -462,7 +498,7 @@ describe('lftp: a large directory, isolation, permissions', () => {
     const ls = (s.get('ls') ?? '').split('\n').filter(Boolean);
     assert.equal(ls.length, MANY);
     assert.deepEqual(ls.map((l) => l.split(/\s+/).pop()), expected);
-    assert.deepEqual((s.get('nlist') ?? '').split('\n').filter(Boolean), expected);
+    assert.deepEqual((s.get('nlist') ?? '').split('\n').filter(Boolean), expected.map((n) => `many/${n}`));
   });
 
   test('per-user isolation: a prefixed user cannot see or reach another prefix or the bucket root', async () => {
@@ -586,7 +622,7 @@ describe('lftp: a large directory, isolation, permissions', () => {
   test('nothing escaped: every key in the bucket is one the tests expect', async () => {
     const keys = await keysUnder(cos(), BUCKET, '');
     const strays = keys.filter(
-      (k) => !/^(clients\/(basic|lftp|curl|tnftp|python)\/|tenants\/[ab]\/|perm\/)/.test(k) && k !== 'root-secret.txt',
+      (k) => !/^(clients\/(basic|lftp|curl|tnftp|python|mget)\/|tenants\/[ab]\/|perm\/)/.test(k) && k !== 'root-secret.txt',
     );
     assert.deepEqual(strays, []);
     assert.equal(keys.filter((k) => k.startsWith('clients/lftp/many/')).length, MANY);

@@ -109,7 +109,7 @@ describe('navigation', () => {
       assert.equal((await s.send('CWD /implicit')).code, 250);
       assert.equal((await s.send('CWD deep')).code, 250);
       assert.deepEqual(await s.lines('NLST'), ['file.txt']);
-      assert.deepEqual(await s.lines('NLST /implicit'), ['deep']);
+      assert.deepEqual(await s.lines('NLST /implicit'), ['/implicit/deep'], 'NLST of a path answers names after it, as vsftpd');
     } finally {
       s.close();
     }
@@ -225,7 +225,9 @@ describe('listings', () => {
   test('NLST gives names; STAT lists over the control connection', async () => {
     const s = await raw();
     try {
-      assert.deepEqual((await s.lines('NLST /ls')).sort(), ['one.txt', 'sub']);
+      assert.deepEqual((await s.lines('NLST /ls')).sort(), ['/ls/one.txt', '/ls/sub']);
+      assert.deepEqual(await s.lines('NLST ls/one.txt'), ['ls/one.txt'], 'a file path is answered as given');
+      assert.deepEqual(await s.lines('NLST -l ./ls/sub/../one.txt'), ['./ls/sub/../one.txt']);
       const stat = await s.send('STAT /ls');
       assert.equal(stat.code, 212);
       assert.match(stat.text, /one\.txt/);
@@ -246,8 +248,8 @@ describe('listings', () => {
       assert.deepEqual(stack.store.requestCounts(), { GetBucket: 3 }, 'three pages, no HEAD per entry');
       const names = await s.lines('NLST /big');
       assert.equal(new Set(names).size, 2500);
-      assert.equal(names[0], 'f0000');
-      assert.equal(names[2499], 'f2499');
+      assert.equal(names[0], '/big/f0000');
+      assert.equal(names[2499], '/big/f2499');
       assert.equal((await s.lines('MLSD /big')).length, 2500);
     } finally {
       s.close();

@@ -250,6 +250,15 @@ describe('FTP transfers', () => {
       assert.equal((await s.read()).code, 226);
       assert.equal(await objectSize(stack.cos(), bucket, m[1]), 12);
       assert.equal(await objectSize(stack.cos(), bucket, 'ftp-stou.bin'), 5);
+      // A taken name in a folder gets its fresh name in that folder, not in the working directory.
+      await putBytes(stack.cos(), bucket, 'stou-dir/taken.bin', Buffer.from('taken'));
+      const data2 = await s.openData();
+      const inDir = await s.send('STOU stou-dir/taken.bin');
+      const m2 = /FILE: \/(stou-dir\/taken\.bin\.\w+)$/.exec(inDir.text);
+      assert.ok(m2, inDir.text);
+      data2.end(Buffer.from('in the folder'));
+      assert.equal((await s.read()).code, 226);
+      assert.equal(await objectSize(stack.cos(), bucket, m2[1]), 13);
     } finally {
       s.close();
     }
