@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import COS from 'cos-nodejs-sdk-v5';
 import { buildAccount } from '../../src/config/defaults';
-import { endpointOptions } from '../../src/store/cos-client';
+import { endpointOptions } from '../../src/store/cos/client';
 import { elapsed, printReport } from './report';
 
 export interface SdkJob {

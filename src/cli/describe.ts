@@ -2,7 +2,7 @@
 import type { AccountConfig, ServerConfig } from '../config/types';
 import { describeOrigin } from '../config/secrets';
 import type { SecretOrigin } from '../config/secrets';
-import { endpointOptions } from '../store/cos-client';
+import { endpointOptions } from '../store/cos/client';
 
 /** `AKID...` -> `AKID****` (first 4 characters kept); short values fully masked. */
 export function maskSecret(value: string): string {

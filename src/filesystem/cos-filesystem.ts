@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { AccountConfig } from '../config/types';
 import type { AccountContext, GatewayContext } from '../server/context';
 import { openDownload, openUpload } from '../transfer/index';
-import { Bucket, type ObjectInfo } from './bucket';
+import type { ObjectInfo, ObjectStore } from '../store/object-store';
 import { FtpReplyError, badName, refused, storageError } from './errors';
 import type { Entry } from './format';
 import { type ListingSummary, listDirectory } from './listing';
@@ -38,7 +38,7 @@ export interface FileStat {
 
 export class CosFileSystem extends FileSystem {
   readonly account: AccountConfig;
-  readonly bucket: Bucket;
+  readonly store: ObjectStore;
   private cwdPath = '/';
 
   constructor(
@@ -49,7 +49,7 @@ export class CosFileSystem extends FileSystem {
   ) {
     super(ftpConnection, { root: '/', cwd: '/' });
     this.account = accountContext.account;
-    this.bucket = new Bucket(accountContext);
+    this.store = accountContext.store;
   }
 
   get user(): string {
@@ -81,7 +81,13 @@ export class CosFileSystem extends FileSystem {
 
   private async isDirectory(path: string): Promise<boolean> {
     if (path === '/') return true;
-    return this.bucket.anyUnder(dirKey(this.account.prefix, path));
+    return this.anyUnder(dirKey(this.account.prefix, path));
+  }
+
+  /** Whether any key starts with `prefix` (a directory's marker or content): one GetBucket with max-keys 1. */
+  private async anyUnder(prefix: string): Promise<boolean> {
+    const page = await this.store.listPage({ prefix, maxKeys: 1 });
+    return page.objects.length > 0 || page.prefixes.length > 0;
   }
 
   // ---- navigation -------------------------------------------------------------------------------------------
@@ -110,7 +116,7 @@ export class CosFileSystem extends FileSystem {
     if (path === '/' || namesDirectory(arg ?? '')) throw refused(`${path}: Not a plain file.`);
     let info: ObjectInfo | undefined;
     try {
-      info = await this.bucket.head(fileKey(this.account.prefix, path));
+      info = await this.store.head(fileKey(this.account.prefix, path));
     } catch (err) {
       throw storageError(err, command);
     }
@@ -141,7 +147,7 @@ export class CosFileSystem extends FileSystem {
     if (path === '/') return { name: '/', type: 'dir', size: 0 };
     try {
       if (!namesDirectory(arg)) {
-        const info = await this.bucket.head(fileKey(this.account.prefix, path));
+        const info = await this.store.head(fileKey(this.account.prefix, path));
         if (info) return { name: baseName(path), type: 'file', size: info.size, mtime: info.mtime };
       }
       if (await this.isDirectory(path)) return { name: baseName(path), type: 'dir', size: 0 };
@@ -182,7 +188,7 @@ export class CosFileSystem extends FileSystem {
     const target: ListingTarget = { kind: 'dir', path };
     const shown = opts.typedNames ? typedDirPart(arg ?? '', 'dir') : '';
     try {
-      summary = await listDirectory(this.bucket, prefix, opts.cap, async (entries) => {
+      summary = await listDirectory(this.store, prefix, opts.cap, async (entries) => {
         try {
           if (!started) {
             started = true;
@@ -208,7 +214,7 @@ export class CosFileSystem extends FileSystem {
     let info: ObjectInfo | undefined;
     if (opts.filesToo && !namesDirectory(arg ?? '')) {
       try {
-        info = await this.bucket.head(fileKey(this.account.prefix, path));
+        info = await this.store.head(fileKey(this.account.prefix, path));
       } catch (err) {
         throw storageError(err, command);
       }
@@ -247,7 +253,7 @@ export class CosFileSystem extends FileSystem {
     let summary: ListingSummary;
     try {
       summary = await listDirectory(
-        this.bucket,
+        this.store,
         dirKey(this.account.prefix, dir),
         cap,
         async (entries) => {
@@ -276,8 +282,8 @@ export class CosFileSystem extends FileSystem {
     if (path === '/') throw refused('/: Directory already exists.');
     const marker = dirKey(this.account.prefix, path);
     try {
-      if (await this.bucket.anyUnder(marker)) throw refused(`${path}: Directory already exists.`);
-      await this.bucket.putEmpty(marker);
+      if (await this.anyUnder(marker)) throw refused(`${path}: Directory already exists.`);
+      await this.store.put(marker, Buffer.alloc(0), { length: 0 });
     } catch (err) {
       throw storageError(err, 'MKD');
     }
@@ -292,10 +298,10 @@ export class CosFileSystem extends FileSystem {
     if (path === '/') throw refused('/: The root directory cannot be removed.');
     const marker = dirKey(this.account.prefix, path);
     try {
-      const page = await this.bucket.list({ prefix: marker, maxKeys: 2 });
+      const page = await this.store.listPage({ prefix: marker, maxKeys: 2 });
       if (page.objects.length === 0 && page.prefixes.length === 0) throw refused(`${path}: No such directory.`);
       if (page.objects.some((o) => o.key !== marker)) throw refused(`${path}: Directory not empty.`);
-      await this.bucket.delete(marker);
+      await this.store.delete(marker);
     } catch (err) {
       throw storageError(err, 'RMD');
     }
@@ -313,8 +319,8 @@ export class CosFileSystem extends FileSystem {
     if (path === '/' || namesDirectory(arg ?? '')) throw refused(`${path}: Not a plain file (use RMD for directories).`);
     const key = fileKey(this.account.prefix, path);
     try {
-      if (!(await this.bucket.head(key))) throw refused(`${path}: No such file.`);
-      await this.bucket.delete(key);
+      if (!(await this.store.head(key))) throw refused(`${path}: No such file.`);
+      await this.store.delete(key);
     } catch (err) {
       throw storageError(err, 'DELE');
     }
@@ -384,7 +390,7 @@ export class CosFileSystem extends FileSystem {
     if (path === '/') throw refused('/: The root directory cannot be renamed.');
     try {
       if (!namesDirectory(arg ?? '')) {
-        const object = await this.bucket.head(fileKey(this.account.prefix, path));
+        const object = await this.store.head(fileKey(this.account.prefix, path));
         if (object) return { path, kind: 'file', object };
       }
       if (await this.isDirectory(path)) return { path, kind: 'dir' };
@@ -408,18 +414,18 @@ export class CosFileSystem extends FileSystem {
     const prefix = this.account.prefix;
     if (source.kind === 'file' && source.object) {
       if (namesDirectory(arg ?? '')) throw badName(`${path}: Not a valid file name.`);
-      await renameFile(this.bucket, source.object, fileKey(prefix, path));
+      await renameFile(this.store, source.object, fileKey(prefix, path));
       return path;
     }
     if (isWithin(path, source.path)) throw refused(`${path}: A directory cannot be moved into itself.`);
     const targetPrefix = dirKey(prefix, path);
     try {
-      const page = await this.bucket.list({ prefix: targetPrefix, maxKeys: 2 });
+      const page = await this.store.listPage({ prefix: targetPrefix, maxKeys: 2 });
       if (page.objects.some((o) => o.key !== targetPrefix)) throw refused(`${path}: Target directory exists and is not empty.`);
     } catch (err) {
       throw storageError(err, 'RNTO');
     }
-    const moved = await renameDirectory(this.bucket, dirKey(prefix, source.path), targetPrefix, this.log);
+    const moved = await renameDirectory(this.store, dirKey(prefix, source.path), targetPrefix, this.log);
     this.log.info({ from: source.path, to: path, objects: moved }, 'directory renamed');
     if (isWithin(this.cwdPath, source.path)) this.cwdPath = path + this.cwdPath.slice(source.path.length);
     return path;

@@ -1,6 +1,7 @@
 // A directory listing: GetBucket with delimiter `/`, page after page, handed on page by page (memory stays
 // bounded by one page), capped at max_list_file entries. No HEAD per entry: the page carries size and time.
-import { type Bucket, MAX_BATCH, compareUtf8 } from './bucket';
+import { MAX_BATCH, type ObjectStore } from '../store/object-store';
+import { compareUtf8 } from '../store/listing';
 import type { Entry } from './format';
 import type { NameMatcher } from './paths';
 
@@ -30,17 +31,15 @@ export interface NameFilter {
  * entries in COS order (a file `a` and a directory `a/` both appear). Stops after `cap` entries.
  */
 export async function listDirectory(
-  bucket: Bucket,
+  store: ObjectStore,
   dirPrefix: string,
   cap: number,
   onPage: (entries: Entry[]) => Promise<void>,
   filter?: NameFilter,
 ): Promise<ListingSummary> {
   const summary: ListingSummary = { found: false, count: 0, capped: false, skipped: 0, requests: 0 };
-  let marker: string | undefined;
   const prefix = dirPrefix + (filter?.literal ?? '');
-  for (;;) {
-    const page = await bucket.list({ prefix, delimiter: '/', marker, maxKeys: MAX_BATCH });
+  for await (const page of store.list({ prefix, delimiter: '/', maxKeys: MAX_BATCH })) {
     summary.requests++;
     if (!filter && (page.objects.length || page.prefixes.length)) summary.found = true;
     const entries: Entry[] = [];
@@ -63,8 +62,7 @@ export async function listDirectory(
     if (taken.length < showable.length) summary.capped = true;
     summary.count += taken.length;
     if (taken.length) await onPage(taken);
-    marker = page.nextMarker;
-    if (marker === undefined || summary.capped) break;
+    if (page.nextMarker === undefined || summary.capped) break;
     if (summary.count >= cap) {
       summary.capped = true;
       break;

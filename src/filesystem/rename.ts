@@ -1,8 +1,8 @@
 // Rename in object storage: copy, then delete. A directory is every key under its prefix; its sources are deleted
 // only after every copy succeeded, so a failure never loses an object that was not copied.
 import type { Logger } from 'pino';
-import { type Bucket, MAX_BATCH, type ObjectInfo } from './bucket';
-import { FtpReplyError, describeCosError, storageError } from './errors';
+import { type DeleteFailure, MAX_BATCH, type ObjectInfo, type ObjectStore, describeError } from '../store/object-store';
+import { FtpReplyError, storageError } from './errors';
 
 /** Copy sizes (mutable so that tests can exercise the multipart path without 5 GB objects). */
 export const copyLimits = {
@@ -15,38 +15,50 @@ export const copyLimits = {
 /** Parallel copies during a directory rename. */
 const COPY_CONCURRENCY = 4;
 
-export async function copyObject(bucket: Bucket, source: string, target: string, size: number): Promise<void> {
-  if (size > copyLimits.singleCopyMaxBytes) {
+export async function copyObject(store: ObjectStore, source: string, target: string, size: number): Promise<void> {
+  if (size > Math.min(copyLimits.singleCopyMaxBytes, store.capabilities.maxCopyBytes)) {
     const partBytes = Math.max(copyLimits.partBytes, Math.ceil(size / 10_000));
-    await bucket.multipartCopy(source, target, size, partBytes);
+    await multipartCopy(store, source, target, size, partBytes);
   } else {
-    await bucket.copy(source, target);
+    await store.copy(source, target);
+  }
+}
+
+/** Multipart copy (Upload Part - Copy) for objects above one Copy's limit; aborts the upload on any failure. */
+async function multipartCopy(store: ObjectStore, source: string, target: string, size: number, partSize: number): Promise<void> {
+  const uploadId = await store.initMultipart(target);
+  try {
+    const parts: Array<{ partNumber: number; etag: string }> = [];
+    for (let first = 0, n = 1; first < size; first += partSize, n++) {
+      const last = Math.min(size, first + partSize) - 1;
+      const r = await store.uploadPartCopy(target, uploadId, n, source, { first, last });
+      parts.push({ partNumber: n, etag: r.etag });
+    }
+    await store.completeMultipart(target, uploadId, parts);
+  } catch (err) {
+    await store.abortMultipart(target, uploadId).catch(() => undefined);
+    throw err;
   }
 }
 
 /** A file: copy then delete (2 requests up to 5 GB). */
-export async function renameFile(bucket: Bucket, source: ObjectInfo, targetKey: string): Promise<void> {
+export async function renameFile(store: ObjectStore, source: ObjectInfo, targetKey: string): Promise<void> {
   try {
-    await copyObject(bucket, source.key, targetKey, source.size);
+    await copyObject(store, source.key, targetKey, source.size);
   } catch (err) {
     throw storageError(err, 'Rename failed, nothing changed');
   }
   try {
-    await bucket.delete(source.key);
+    await store.delete(source.key);
   } catch (err) {
-    throw new FtpReplyError(451, `Renamed by copy, but the old name could not be removed (${describeCosError(err)})`, err);
+    throw new FtpReplyError(451, `Renamed by copy, but the old name could not be removed (${describeError(err)})`, err);
   }
 }
 
 /** Every key under `prefix` (marker included), page by page. */
-async function keysUnder(bucket: Bucket, prefix: string): Promise<ObjectInfo[]> {
+async function keysUnder(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
   const all: ObjectInfo[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await bucket.list({ prefix, marker, maxKeys: MAX_BATCH });
-    all.push(...page.objects);
-    marker = page.nextMarker;
-  } while (marker !== undefined);
+  for await (const page of store.list({ prefix, maxKeys: MAX_BATCH })) all.push(...page.objects);
   return all;
 }
 
@@ -68,14 +80,14 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
   if (failure !== undefined) throw failure;
 }
 
-async function deleteAll(bucket: Bucket, keys: string[]): Promise<Array<{ key: string; reason: string }>> {
-  const failed: Array<{ key: string; reason: string }> = [];
+async function deleteAll(store: ObjectStore, keys: string[]): Promise<DeleteFailure[]> {
+  const failed: DeleteFailure[] = [];
   for (let i = 0; i < keys.length; i += MAX_BATCH) {
     const batch = keys.slice(i, i + MAX_BATCH);
     try {
-      failed.push(...(await bucket.deleteMany(batch)));
+      failed.push(...(await store.deleteMany(batch)));
     } catch (err) {
-      failed.push(...batch.map((key) => ({ key, reason: describeCosError(err) })));
+      failed.push(...batch.map((key) => ({ key, reason: describeError(err) })));
     }
   }
   return failed;
@@ -86,14 +98,14 @@ async function deleteAll(bucket: Bucket, keys: string[]): Promise<Array<{ key: s
  * the copies made are removed again and every source stays. Returns the number of objects moved.
  */
 export async function renameDirectory(
-  bucket: Bucket,
+  store: ObjectStore,
   sourcePrefix: string,
   targetPrefix: string,
   log: Logger,
 ): Promise<number> {
   let sources: ObjectInfo[];
   try {
-    sources = await keysUnder(bucket, sourcePrefix);
+    sources = await keysUnder(store, sourcePrefix);
   } catch (err) {
     throw storageError(err, 'Rename failed, nothing changed');
   }
@@ -101,19 +113,19 @@ export async function renameDirectory(
   try {
     await eachLimited(sources, COPY_CONCURRENCY, async (o) => {
       const target = targetPrefix + o.key.slice(sourcePrefix.length);
-      await copyObject(bucket, o.key, target, o.size);
+      await copyObject(store, o.key, target, o.size);
       copied.push(target);
     });
   } catch (err) {
-    const leftover = await deleteAll(bucket, copied);
+    const leftover = await deleteAll(store, copied);
     log.warn(
-      { sourcePrefix, targetPrefix, copied: copied.length, total: sources.length, leftover: leftover.length, err: describeCosError(err) },
+      { sourcePrefix, targetPrefix, copied: copied.length, total: sources.length, leftover: leftover.length, err: describeError(err) },
       'directory rename failed; copies removed, sources kept',
     );
     const note = leftover.length ? `; ${leftover.length} partial copies could not be removed` : '';
     throw storageError(err, `Rename failed after ${copied.length} of ${sources.length} copies; nothing was moved${note}`);
   }
-  const failed = await deleteAll(bucket, sources.map((o) => o.key));
+  const failed = await deleteAll(store, sources.map((o) => o.key));
   if (failed.length) {
     log.warn({ sourcePrefix, targetPrefix, failed: failed.length, first: failed[0] }, 'directory renamed; some sources not removed');
     throw new FtpReplyError(

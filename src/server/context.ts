@@ -1,13 +1,13 @@
 // What the layers share at run time: built once at start, read by every session.
-import type COS from 'cos-nodejs-sdk-v5';
 import type { Logger } from 'pino';
 import type { AccountConfig, ServerConfig } from '../config/types';
+import type { ObjectStore } from '../store/object-store';
 import type { Semaphore } from '../util/semaphore';
 
-/** One configured account with its COS client. */
+/** One configured account with its object store. */
 export interface AccountContext {
   account: AccountConfig;
-  cos: COS;
+  store: ObjectStore;
 }
 
 /** Server-wide state shared by all sessions. */

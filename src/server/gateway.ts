@@ -6,7 +6,7 @@ import type { FtpConnection, FtpServerOptions } from 'ftp-srv';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/types';
 import { scrubbingLogger } from '../log/scrub';
-import { createCosClient } from '../store/cos-client';
+import { createStore } from '../store/index';
 import { readFileSync } from 'node:fs';
 import { Semaphore } from '../util/semaphore';
 import type { GatewayContext } from './context';
@@ -60,7 +60,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   const context: GatewayContext = {
     config,
     logger,
-    accounts: config.accounts.map((account) => ({ account, cos: createCosClient(account) })),
+    accounts: config.accounts.map((account) => ({ account, store: createStore(account, { logger: logger.child({ component: 'store' }) }) })),
     uploadSlots: new Semaphore(config.transfer.uploadThreadNum),
     stats: { sessions: 0, transfers: 0 },
     draining: false,

@@ -1,4 +1,5 @@
 // Transfer failures carry the FTP reply code the client must see (ftp-srv would turn everything into 550).
+import { isCancelled } from '../store/object-store';
 
 export class TransferError extends Error {
   constructor(
@@ -15,9 +16,9 @@ export class TransferError extends Error {
 /** 426: the client aborted (ABOR) or its data connection went away. */
 export const aborted = (message = 'Connection closed; transfer aborted.'): TransferError => new TransferError(426, message);
 
-/** 451: COS kept failing, or an integrity check failed; nothing was stored. */
+/** 451: the store kept failing, or an integrity check failed; nothing was stored. A cancelled request: 426. */
 export const storageFailed = (message: string, cause?: unknown): TransferError =>
-  new TransferError(451, `Requested action aborted: ${message}`, cause);
+  isCancelled(cause) ? aborted() : new TransferError(451, `Requested action aborted: ${message}`, cause);
 
 /** 552: the upload grew past single_file_max_size. */
 export const tooLarge = (limit: number): TransferError =>

@@ -4,26 +4,15 @@
 // CompleteMultipartUpload is the commit point, so an upload that fails or is aborted never touches the old object.
 // See "A write stream that is correct under errors" in ftp-srv-notes.md.
 import { type Hash, createHash } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Crc64 } from '../util/crc64';
 import { Semaphore } from '../util/semaphore';
-import {
-  IntegrityMismatch,
-  type ObjectLocation,
-  copySourceOf,
-  crcHeader,
-  describe,
-  locate,
-  objectParams,
-  statusOf,
-  withRetry,
-} from './cos-object';
+import { type ObjectStore, StoreError, describeError } from '../store/object-store';
 import { crc64Combine } from '../util/crc64-combine';
 import { TransferError, aborted, storageFailed, tooLarge } from './errors';
 import { MAX_PART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, PartSizer } from './part-size';
-import { RequestGroup } from './request-group';
 import type { TransferTarget } from './target';
 
 /** Parts of one upload in flight at once, at most (also bounded by half the server-wide upload slots). */
@@ -44,8 +33,8 @@ interface FilledPart {
 }
 
 interface StoredPart {
-  PartNumber: number;
-  ETag: string;
+  partNumber: number;
+  etag: string;
   size: number;
   /** Unknown for copied parts when COS does not say. */
   crc?: string;
@@ -53,12 +42,13 @@ interface StoredPart {
 
 export class CosUploadStream extends Writable {
   readonly target: TransferTarget;
-  private readonly loc: ObjectLocation;
+  private readonly store: ObjectStore;
+  private readonly key: string;
   private readonly log: Logger;
   private readonly maxBytes: number;
   private readonly perUpload: Semaphore;
-  /** This upload's COS requests, so that a cancel aborts them at once. */
-  private readonly requests: RequestGroup;
+  /** Aborts this upload's requests at once (and stops their retries) when the upload is cancelled. */
+  private readonly cancelling = new AbortController();
 
   /** Bytes of the old object kept in front (APPE / REST+STOR), and their CRC when COS gave one. */
   private keptSize = 0;
@@ -80,8 +70,6 @@ export class CosUploadStream extends Writable {
   private completing: Promise<void> | undefined;
   private readonly stored: StoredPart[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  /** Request bodies of parts in flight: destroying one makes the SDK abort that request. */
-  private readonly bodies = new Set<Readable>();
   private failure: Error | undefined;
   private cancelled = false;
   private committed = false;
@@ -94,8 +82,8 @@ export class CosUploadStream extends Writable {
     // A small buffer in front of _write: the data socket pauses as soon as a part waits for an upload slot.
     super({ highWaterMark: 64 * 1024 });
     this.target = target;
-    this.loc = locate(target.account, target.key);
-    this.requests = new RequestGroup(this.loc.cos);
+    this.store = target.account.store;
+    this.key = target.key;
     this.log = target.log.child({ key: target.key });
     const transfer = target.gateway.config.transfer;
     this.maxBytes = transfer.singleFileMaxSize;
@@ -138,17 +126,16 @@ export class CosUploadStream extends Writable {
     else await this.refetchExisting(size, head);
   }
 
+  private get signal(): AbortSignal {
+    return this.cancelling.signal;
+  }
+
   private async head(): Promise<{ size: number; crc?: string; etag: string } | undefined> {
     try {
-      const res = await withRetry('HeadObject', () => this.loc.cos.headObject(this.params()), {
-        log: this.log,
-        cancelled: () => this.cancelled,
-      });
-      const headers = (res.headers ?? {}) as Record<string, string | undefined>;
-      return { size: Number(headers['content-length'] ?? 0), crc: crcHeader(res), etag: res.ETag };
+      const info = await this.store.head(this.key, { signal: this.signal });
+      return info && { size: info.size, crc: info.crc64, etag: info.etag ?? '' };
     } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw storageFailed(`cannot read the current file (${describe(err)})`, err);
+      throw storageFailed(`cannot read the current file (${describeError(err)})`, err);
     }
   }
 
@@ -162,27 +149,20 @@ export class CosUploadStream extends Writable {
       const last = Math.min(size, first + each) - 1;
       const partNumber = this.nextPartNumber++;
       try {
-        const res = await withRetry(
-          `UploadPartCopy ${partNumber}`,
-          () =>
-            this.loc.cos.uploadPartCopy({
-              ...this.params(),
-              UploadId: uploadId,
-              PartNumber: partNumber,
-              CopySource: copySourceOf(this.loc),
-              CopySourceRange: `bytes=${first}-${last}`,
-              CopySourceIfMatch: etag,
-            }),
-          { log: this.log, cancelled: () => this.cancelled },
-        );
-        this.copiedParts.push({ PartNumber: partNumber, ETag: res.ETag, size: last - first + 1, crc: crcHeader(res) });
+        const res = await this.store.uploadPartCopy(this.key, uploadId, partNumber, this.key, {
+          first,
+          last,
+          sourceIfMatch: etag,
+          signal: this.signal,
+        });
+        this.copiedParts.push({ partNumber, etag: res.etag, size: last - first + 1, crc: res.crc64 });
       } catch (err) {
-        throw storageFailed(`cannot copy the current file (${describe(err)})`, err);
+        throw storageFailed(`cannot copy the current file (${describeError(err)})`, err);
       }
     }
     const stored = this.copiedParts.length === 1 ? this.copiedParts[0].crc : undefined;
     if (stored !== undefined && this.keptCrc !== undefined && stored !== this.keptCrc) {
-      throw storageFailed('the current file changed while appending', new IntegrityMismatch('copy', this.keptCrc, stored));
+      throw storageFailed(`the current file changed while appending (CRC-64 ${this.keptCrc}, copy has ${stored})`);
     }
     this.sizer = new PartSizer(this.sizer.base, this.maxBytes - size, MAX_PART_COUNT - count);
   }
@@ -191,14 +171,12 @@ export class CosUploadStream extends Writable {
   private async refetchExisting(size: number, head: { crc?: string; etag: string }): Promise<void> {
     let body: Buffer;
     try {
-      const res = await withRetry(
-        'GetObject',
-        () => this.loc.cos.getObject({ ...this.params(), IfMatch: head.etag }),
-        { log: this.log, cancelled: () => this.cancelled },
-      );
-      body = Buffer.isBuffer(res.Body) ? res.Body : Buffer.from(res.Body as string);
+      const res = await this.store.get(this.key, { ifMatch: head.etag, signal: this.signal });
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      body = Buffer.concat(chunks);
     } catch (err) {
-      throw storageFailed(`cannot read the current file (${describe(err)})`, err);
+      throw storageFailed(`cannot read the current file (${describeError(err)})`, err);
     }
     const crc = new Crc64().update(body).digest();
     if (body.length !== size || (head.crc !== undefined && crc !== head.crc)) {
@@ -208,11 +186,6 @@ export class CosUploadStream extends Writable {
     this.pendingCrc.update(body);
     this.wholeMd5?.update(body);
     this.pendingBytes = body.length;
-  }
-
-  /** Bucket, region and key, with this upload's request tag. */
-  private params(): { Bucket: string; Region: string; Key: string; Headers: Record<string, string> } {
-    return { ...objectParams(this.loc), Headers: this.requests.tag() };
   }
 
   private partSizeNow(): number {
@@ -253,17 +226,14 @@ export class CosUploadStream extends Writable {
   }
 
   private initiate(): Promise<string> {
-    this.initiating ??= withRetry('InitiateMultipartUpload', () => this.loc.cos.multipartInit(this.params()), {
-      log: this.log,
-      cancelled: () => this.cancelled,
-    }).then(
-      (res) => {
-        this.uploadId = res.UploadId;
-        this.log.debug({ uploadId: res.UploadId }, 'multipart upload initiated');
-        return res.UploadId;
+    this.initiating ??= this.store.initMultipart(this.key, { signal: this.signal }).then(
+      (uploadId) => {
+        this.uploadId = uploadId;
+        this.log.debug({ uploadId }, 'multipart upload initiated');
+        return uploadId;
       },
       (err: unknown) => {
-        throw storageFailed(`cannot start the upload (${describe(err)})`, err);
+        throw storageFailed(`cannot start the upload (${describeError(err)})`, err);
       },
     );
     return this.initiating;
@@ -302,32 +272,15 @@ export class CosUploadStream extends Writable {
 
   private async sendPart(uploadId: string, part: FilledPart): Promise<void> {
     try {
-      const res = await withRetry(
-        `UploadPart ${part.partNumber}`,
-        async () => {
-          if (this.cancelled) throw aborted();
-          const body = Readable.from(part.chunks, { objectMode: false });
-          this.bodies.add(body);
-          try {
-            const result = await this.loc.cos.multipartUpload({
-              ...this.params(),
-              UploadId: uploadId,
-              PartNumber: part.partNumber,
-              Body: body,
-              ContentLength: part.size,
-            });
-            const crc = crcHeader(result);
-            if (crc !== undefined && crc !== part.crc) throw new IntegrityMismatch(`part ${part.partNumber}`, part.crc, crc);
-            return result;
-          } finally {
-            this.bodies.delete(body);
-          }
-        },
-        { log: this.log, cancelled: () => this.cancelled },
-      );
-      this.stored.push({ PartNumber: part.partNumber, ETag: res.ETag, size: part.size, crc: part.crc });
+      if (this.cancelled) throw aborted();
+      const res = await this.store.uploadPart(this.key, uploadId, part.partNumber, part.chunks, {
+        length: part.size,
+        crc64: part.crc,
+        signal: this.signal,
+      });
+      this.stored.push({ partNumber: part.partNumber, etag: res.etag, size: part.size, crc: part.crc });
     } catch (err) {
-      if (!this.cancelled) this.fail(storageFailed(`part ${part.partNumber} could not be stored (${describe(err)})`, err));
+      if (!this.cancelled) this.fail(storageFailed(`part ${part.partNumber} could not be stored (${describeError(err)})`, err));
     } finally {
       part.chunks = [];
     }
@@ -336,7 +289,7 @@ export class CosUploadStream extends Writable {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    this.log.error({ err: describe((err as TransferError).cause ?? err) }, 'upload failed');
+    this.log.error({ err: describeError((err as TransferError).cause ?? err) }, 'upload failed');
     this.destroy(err);
   }
 
@@ -373,31 +326,12 @@ export class CosUploadStream extends Writable {
     const contentMd5 = md5.digest('base64');
     const release = await this.target.gateway.uploadSlots.acquire();
     try {
-      await withRetry(
-        'PutObject',
-        async () => {
-          if (this.cancelled) throw aborted();
-          const body = size === 0 ? Buffer.alloc(0) : Readable.from(chunks, { objectMode: false });
-          if (body instanceof Readable) this.bodies.add(body);
-          try {
-            const res = await this.loc.cos.putObject({
-              ...this.params(),
-              Body: body,
-              ContentLength: size,
-              Headers: this.requests.tag({ 'Content-MD5': contentMd5 }),
-            });
-            const stored = crcHeader(res);
-            if (stored !== undefined && stored !== crc) throw new IntegrityMismatch('object', crc, stored);
-          } finally {
-            if (body instanceof Readable) this.bodies.delete(body);
-          }
-        },
-        { log: this.log, cancelled: () => this.cancelled },
-      );
+      if (this.cancelled) throw aborted();
+      await this.store.put(this.key, chunks, { length: size, md5: contentMd5, crc64: crc, signal: this.signal });
     } catch (err) {
       if (err instanceof TransferError) throw err;
-      if (err instanceof IntegrityMismatch) await this.deleteCorrupt();
-      throw storageFailed(`the file could not be stored (${describe(err)})`, err);
+      if (err instanceof StoreError && err.storeCode === 'ChecksumMismatch') await this.deleteCorrupt();
+      throw storageFailed(`the file could not be stored (${describeError(err)})`, err);
     } finally {
       release();
       this.chunks = [];
@@ -405,39 +339,20 @@ export class CosUploadStream extends Writable {
   }
 
   private async complete(uploadId: string): Promise<void> {
-    const parts = [...this.copiedParts, ...this.stored].sort((a, b) => a.PartNumber - b.PartNumber);
+    const parts = [...this.copiedParts, ...this.stored].sort((a, b) => a.partNumber - b.partNumber);
     const expected = this.expectedCrc(parts);
     let stored: string | undefined;
     try {
-      const res = await withRetry(
-        'CompleteMultipartUpload',
-        async (attempt) => {
-          try {
-            return await this.loc.cos.multipartComplete({
-              ...this.params(),
-              UploadId: uploadId,
-              Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })),
-            });
-          } catch (err) {
-            // A retry after a lost answer finds the upload gone: see whether the object is ours.
-            if (attempt > 1 && (err as { code?: string }).code === 'NoSuchUpload') {
-              const head = await this.loc.cos.headObject(this.params());
-              if (expected !== undefined && crcHeader(head) === expected) return head;
-            }
-            throw err;
-          }
-        },
-        { log: this.log },
-      );
+      const res = await this.store.completeMultipart(this.key, uploadId, parts, { crc64: expected, signal: this.signal });
       this.uploadId = undefined;
-      stored = crcHeader(res);
+      stored = res.crc64;
     } catch (err) {
-      throw storageFailed(`the file could not be assembled (${describe(err)})`, err);
+      throw storageFailed(`the file could not be assembled (${describeError(err)})`, err);
     }
     if (expected !== undefined && stored !== undefined && stored !== expected) {
       // Every part was verified, so this should not happen; never leave a wrong object behind.
       await this.deleteCorrupt();
-      throw storageFailed('the assembled file does not match the data sent', new IntegrityMismatch('object', expected, stored));
+      throw storageFailed(`the assembled file does not match the data sent (CRC-64 ${expected}, stored ${stored})`);
     }
   }
 
@@ -459,21 +374,20 @@ export class CosUploadStream extends Writable {
 
   private async deleteCorrupt(): Promise<void> {
     try {
-      await withRetry('DeleteObject', () => this.loc.cos.deleteObject(this.params()), { log: this.log });
+      await this.store.delete(this.key);
       this.log.error('a corrupt object was stored and has been deleted');
     } catch (err) {
-      this.log.error({ err: describe(err) }, 'a corrupt object was stored and could not be deleted');
+      this.log.error({ err: describeError(err) }, 'a corrupt object was stored and could not be deleted');
     }
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.cancelled = true;
-    for (const body of this.bodies) body.destroy(new Error('upload cancelled'));
-    if (!this.committed) this.requests.cancel();
+    if (!this.committed) this.cancelling.abort();
     this.cleanUp().then(
       () => callback(error),
       (err: unknown) => {
-        this.log.error({ err: describe(err) }, 'cleaning up a failed upload failed');
+        this.log.error({ err: describeError(err) }, 'cleaning up a failed upload failed');
         callback(error);
       },
     );
@@ -481,27 +395,15 @@ export class CosUploadStream extends Writable {
 
   /** Nothing may stay behind: wait for the requests under way, then abort the multipart upload. */
   private async cleanUp(): Promise<void> {
-    try {
-      await this.initiating?.catch(() => undefined);
-      await this.preparing?.catch(() => undefined);
-      await Promise.allSettled([...this.inFlight]);
-      await this.completing?.catch(() => undefined);
-      const uploadId = this.uploadId;
-      this.chunks = [];
-      if (uploadId === undefined || this.committed) return;
-      try {
-        await withRetry(
-          'AbortMultipartUpload',
-          () => this.loc.cos.multipartAbort({ ...this.params(), UploadId: uploadId }),
-          { log: this.log },
-        );
-        this.log.info({ uploadId }, 'multipart upload aborted');
-      } catch (err) {
-        if (statusOf(err) !== 404) throw err;
-      }
-      this.uploadId = undefined;
-    } finally {
-      this.requests.close();
-    }
+    await this.initiating?.catch(() => undefined);
+    await this.preparing?.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    await this.completing?.catch(() => undefined);
+    const uploadId = this.uploadId;
+    this.chunks = [];
+    if (uploadId === undefined || this.committed) return;
+    await this.store.abortMultipart(this.key, uploadId);
+    this.log.info({ uploadId }, 'multipart upload aborted');
+    this.uploadId = undefined;
   }
 }

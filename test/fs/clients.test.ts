@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FTPError } from 'basic-ftp';
 import { type Stack, startStack } from '../helpers/stack';
-import { compareUtf8 } from '../../src/filesystem/bucket';
+import { compareUtf8 } from '../../src/store/listing';
 import { type RunResult, getObject, keysUnder, putObject, run, seedMany, sha256 } from './helpers';
 
 const BUCKET = 'bucket1-1250000000';

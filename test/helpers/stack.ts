@@ -8,7 +8,7 @@ import { buildAccount, buildServerConfig } from '../../src/config/defaults';
 import type { AccountConfig, NetworkConfig, ServerConfig, TransferConfig } from '../../src/config/types';
 import { startGateway } from '../../src/server/gateway';
 import type { Gateway } from '../../src/server/gateway';
-import { createCosClient } from '../../src/store/cos-client';
+import { createCosClient } from '../../src/store/cos/client';
 import { startLocalCos } from '../../src/store/localcos/index';
 import type { LocalCos } from '../../src/store/localcos/index';
 

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import type { AccountConfig } from '../../src/config/types';
 import { checkAccounts } from '../../src/server/account-check';
-import { createCosClient } from '../../src/store/cos-client';
+import { createStore } from '../../src/store/index';
 import { type Stack, startStack } from '../helpers/stack';
 
 let stack: Stack;
@@ -31,7 +31,7 @@ test('wrong key, unknown id, missing bucket and unreachable COS are each reporte
     variant('COS_ACCOUNT_2', { secretId: 'AKIDunknown' }),
     variant('COS_ACCOUNT_3', { bucket: 'nosuch-1250000000' }),
     variant('COS_ACCOUNT_4', { endpoint: 'http://127.0.0.1:9' }),
-  ].map((account) => ({ account, cos: createCosClient(account, { timeoutMs: 5000 }) }));
+  ].map((account) => ({ account, store: createStore(account, { logger: stack.logger, timeoutMs: 5000 }) }));
   await checkAccounts(accounts, pino({ level: 'info' }, sink));
   const warnings = lines.map((l) => JSON.parse(l) as { msg: string; section: string });
   const bySection = new Map(warnings.map((w) => [w.section, w.msg]));

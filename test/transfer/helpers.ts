@@ -6,7 +6,7 @@ import type COS from 'cos-nodejs-sdk-v5';
 import type { FtpConnection } from 'ftp-srv';
 import type { Stack } from '../helpers/stack';
 import type { TransferTarget } from '../../src/transfer/index';
-import { retryPolicy } from '../../src/transfer/cos-object';
+import { retryPolicy } from '../../src/store/retry';
 
 export const MIB = 1024 * 1024;
 

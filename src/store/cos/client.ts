@@ -1,6 +1,6 @@
 // Builds one cos-nodejs-sdk-v5 client per account, from the effective configuration.
 import COS from 'cos-nodejs-sdk-v5';
-import type { AccountConfig } from '../config/types';
+import type { AccountConfig } from '../../config/types';
 
 export interface CosClientOptions {
   /** Per-request timeout in ms. The SDK's default (0) waits forever, which a daemon cannot afford. */

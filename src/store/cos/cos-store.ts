@@ -1,0 +1,382 @@
+// ObjectStore on cos-nodejs-sdk-v5: everything COS-specific lives here (endpoint and signature options through
+// the SDK, `x-cos-hash-crc64ecma`, `x-cos-copy-source`, the error codes COS sends, request cancellation).
+import { Readable } from 'node:stream';
+import type COS from 'cos-nodejs-sdk-v5';
+import type { Logger } from 'pino';
+import type { AccountConfig } from '../../config/types';
+import {
+  type Body,
+  type CallOptions,
+  type CompleteOptions,
+  type CompletedPart,
+  type CopyOptions,
+  type DeleteFailure,
+  type GetOptions,
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  MAX_BATCH,
+  type ObjectInfo,
+  type ObjectStore,
+  type PartCopyOptions,
+  type PutOptions,
+  type RequestObserver,
+  type StoreCapabilities,
+  StoreError,
+  type WriteResult,
+  cancelled,
+  classify,
+  isStoreError,
+} from '../object-store';
+import { type RetryOptions, withRetry } from '../retry';
+import { compareUtf8, listPages } from '../listing';
+import { createCosClient, endpointOptions } from './client';
+import { type Call, CosRequests } from './requests';
+import { ResponseBody } from './response-body';
+
+export interface StoreOptions {
+  logger: Logger;
+  /** Called once per HTTP request (retries included), when it has ended. */
+  onRequest?: RequestObserver;
+  /** Per-request timeout in ms. */
+  timeoutMs?: number;
+}
+
+/** What the SDK reports: a COS error (statusCode + Code) or a network error (code only). */
+interface SdkError {
+  statusCode?: number;
+  code?: unknown;
+  message?: string;
+}
+
+type Headers = Record<string, string | undefined>;
+
+const headersOf = (r: { headers?: unknown } | undefined): Headers => (r?.headers ?? {}) as Headers;
+
+/** The `x-cos-hash-crc64ecma` header of a response, if any. */
+function crcOf(headers: Headers): string | undefined {
+  const value = headers['x-cos-hash-crc64ecma'];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+const noop = (): void => undefined;
+
+export class CosStore implements ObjectStore {
+  readonly name: string;
+  readonly capabilities: StoreCapabilities = { crc64: true, partCopy: true, maxCopyBytes: 5 * 1024 ** 3 };
+  private readonly cos: COS;
+  private readonly requests: CosRequests;
+  private readonly bucket: string;
+  private readonly region: string;
+  private readonly log: Logger;
+
+  constructor(account: AccountConfig, opts: StoreOptions) {
+    this.cos = createCosClient(account, { timeoutMs: opts.timeoutMs });
+    this.requests = new CosRequests(this.cos, opts.onRequest);
+    this.bucket = account.bucket;
+    this.region = endpointOptions(account).Region;
+    this.name = `cos://${account.bucket}`;
+    this.log = opts.logger.child({ store: this.name });
+  }
+
+  private get at(): { Bucket: string; Region: string } {
+    return { Bucket: this.bucket, Region: this.region };
+  }
+
+  /** The SDK's error as a StoreError; the COS error code decides before the status (see classify). */
+  private translate(operation: string, err: unknown, call: Call): StoreError {
+    if (err instanceof StoreError) return err;
+    if (call.cancelled) return cancelled(operation);
+    const e = (err ?? {}) as SdkError;
+    const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    let code = typeof e.code === 'string' && e.code !== '' ? e.code : undefined;
+    // Without an error body (HEAD) the SDK puts the status in `code`.
+    if (code !== undefined && status !== undefined && code === String(status)) code = undefined;
+    const message = (typeof e.message === 'string' && e.message) || (err instanceof Error ? err.message : String(err));
+    return new StoreError(classify(status, code), operation, message, code, status, err);
+  }
+
+  /** One store operation: its requests are tracked, observed and cancellable; it is retried by the one policy. */
+  private async run<T>(
+    operation: string,
+    opts: CallOptions,
+    send: (call: Call) => Promise<T>,
+    retryable?: RetryOptions['retryable'],
+  ): Promise<T> {
+    const { signal, tries } = opts;
+    const call = this.requests.begin(operation, signal);
+    try {
+      return await withRetry(
+        operation,
+        async () => {
+          try {
+            return await send(call);
+          } catch (err) {
+            throw this.translate(operation, err, call);
+          }
+        },
+        { log: this.log, signal, tries, retryable },
+      );
+    } finally {
+      call.end();
+    }
+  }
+
+  /** A request body the SDK can send: a Buffer as it is, chunks as a stream that is never without an error listener. */
+  private payload(body: Body, call: Call): Buffer | Readable {
+    if (Buffer.isBuffer(body)) return body;
+    const chunks = body as readonly Buffer[];
+    if (chunks.length === 0) return Buffer.alloc(0);
+    if (chunks.length === 1) return chunks[0];
+    const stream = Readable.from(chunks, { objectMode: false });
+    stream.on('error', noop);
+    call.attach(stream);
+    return stream;
+  }
+
+  /** Checks the CRC-64 COS computed against the one sent; a mismatch is sent again. */
+  private written(operation: string, r: { ETag?: string; headers?: unknown }, expected: string | undefined): WriteResult {
+    const crc64 = crcOf(headersOf(r));
+    if (expected !== undefined && crc64 !== undefined && crc64 !== expected) {
+      throw new StoreError('retryable', operation, `CRC-64 mismatch (sent ${expected}, COS has ${crc64})`, 'ChecksumMismatch', 200);
+    }
+    return { etag: r.ETag ?? headersOf(r).etag ?? '', crc64 };
+  }
+
+  /** `x-cos-copy-source` for a key of this bucket. */
+  private copySource(key: string): string {
+    return `${this.bucket}.cos.${this.region}.myqcloud.com/${key.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  async head(key: string, opts: CallOptions = {}): Promise<ObjectInfo | undefined> {
+    try {
+      const r = await this.run('HeadObject', opts, (c) => this.cos.headObject({ ...this.at, Key: key, Headers: c.headers() }));
+      const h = headersOf(r);
+      const mtime = Date.parse(h['last-modified'] ?? '');
+      return {
+        key,
+        size: Number(h['content-length'] ?? 0),
+        mtime: Number.isFinite(mtime) ? mtime : 0,
+        etag: h.etag,
+        crc64: crcOf(h),
+      };
+    } catch (err) {
+      if (isStoreError(err, 'not-found')) return undefined;
+      throw err;
+    }
+  }
+
+  async listPage(opts: ListOptions): Promise<ListPage> {
+    const r = await this.run('GetBucket', opts, (c) =>
+      this.cos.getBucket({
+        ...this.at,
+        Prefix: opts.prefix,
+        Delimiter: opts.delimiter,
+        Marker: opts.marker,
+        MaxKeys: opts.maxKeys ?? MAX_BATCH,
+        // Keys may hold characters XML 1.0 cannot carry; COS percent-encodes them on request.
+        EncodingType: 'url',
+        Headers: c.headers(),
+      }),
+    );
+    const decode = (s: string): string => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    };
+    const objects = (r.Contents ?? []).map((c) => ({
+      key: decode(c.Key),
+      size: Number(c.Size ?? 0),
+      mtime: Date.parse(c.LastModified ?? '') || 0,
+      etag: c.ETag,
+    }));
+    const prefixes = (r.CommonPrefixes ?? []).map((p) => decode(p.Prefix));
+    let nextMarker: string | undefined;
+    if (String(r.IsTruncated) === 'true') {
+      const last = [...objects.map((o) => o.key), ...prefixes].sort(compareUtf8).pop();
+      nextMarker = r.NextMarker ? decode(r.NextMarker) : last;
+    }
+    return { objects, prefixes, nextMarker };
+  }
+
+  list(opts: ListOptions): AsyncIterable<ListPage> {
+    return listPages(this, opts);
+  }
+
+  async get(key: string, opts: GetOptions = {}): Promise<GetResult> {
+    const operation = 'GetObject';
+    const call = this.requests.begin(operation, opts.signal);
+    try {
+      return await withRetry(operation, () => this.openGet(call, key, opts), { log: this.log, signal: opts.signal, tries: opts.tries });
+    } catch (err) {
+      call.end();
+      throw err;
+    }
+  }
+
+  /** Starts a GetObject and resolves once its status (2xx) or its failure is known. */
+  private openGet(call: Call, key: string, opts: GetOptions): Promise<GetResult> {
+    const body = new ResponseBody();
+    // The reader attaches its own; until then (and after) an error must never go unheard.
+    body.on('error', noop);
+    const start = opts.start ?? 0;
+    const range = start > 0 || opts.end !== undefined ? `bytes=${start}-${opts.end ?? ''}` : undefined;
+    let opened = false;
+    return new Promise<GetResult>((resolve, reject) => {
+      body.onStatus = (status) => {
+        // For an error status wait for the SDK's parsed error (it comes once the error body is read).
+        if (status < 200 || status >= 300) return;
+        opened = true;
+        const h = body.headers;
+        const total = /\/(\d+)\s*$/.exec(h['content-range'] ?? '');
+        const length = Number(h['content-length'] ?? 0);
+        body.once('close', () => call.end());
+        resolve({ body, size: total ? Number(total[1]) : start + length, length, etag: h.etag, crc64: crcOf(h) });
+      };
+      this.cos.getObject({ ...this.at, Key: key, Output: body, Range: range, IfMatch: opts.ifMatch, Headers: call.headers() }, (err) => {
+        if (!err) return;
+        let failure = this.translate('GetObject', err, call);
+        // After a 2xx the failure is a body that broke off (the SDK may report it with status 200): resumable.
+        if (opened && failure.kind === 'fatal' && !call.cancelled) {
+          failure = new StoreError('retryable', 'GetObject', failure.message, failure.storeCode, failure.status, err);
+        }
+        reject(failure);
+        // Also the reader of a body already handed out sees one error, and the request is gone.
+        if (!body.destroyed) body.destroy(failure);
+      });
+    });
+  }
+
+  async put(key: string, body: Body, opts: PutOptions): Promise<WriteResult> {
+    return this.run('PutObject', opts, async (c) => {
+      const r = await this.cos.putObject({
+        ...this.at,
+        Key: key,
+        Body: this.payload(body, c),
+        ContentLength: opts.length,
+        Headers: c.headers(opts.md5 ? { 'Content-MD5': opts.md5 } : {}),
+      });
+      return this.written('PutObject', r, opts.crc64);
+    });
+  }
+
+  async delete(key: string, opts: CallOptions = {}): Promise<void> {
+    try {
+      await this.run('DeleteObject', opts, (c) => this.cos.deleteObject({ ...this.at, Key: key, Headers: c.headers() }));
+    } catch (err) {
+      if (!isStoreError(err, 'not-found') || err.storeCode === 'NoSuchBucket') throw err;
+    }
+  }
+
+  async deleteMany(keys: readonly string[], opts: CallOptions = {}): Promise<DeleteFailure[]> {
+    if (keys.length === 0) return [];
+    const r = await this.run('DeleteMultipleObjects', opts, (c) =>
+      this.cos.deleteMultipleObject({ ...this.at, Objects: keys.map((Key) => ({ Key })), Quiet: true, Headers: c.headers() }),
+    );
+    return (r.Error ?? []).map((e) => ({ key: e.Key, reason: `${e.Code} ${e.Message}` }));
+  }
+
+  async copy(sourceKey: string, targetKey: string, opts: CopyOptions = {}): Promise<WriteResult> {
+    return this.run('PutObjectCopy', opts, async (c) => {
+      const r = await this.cos.putObjectCopy({
+        ...this.at,
+        Key: targetKey,
+        CopySource: this.copySource(sourceKey),
+        CopySourceIfMatch: opts.sourceIfMatch,
+        Headers: c.headers(),
+      });
+      const result = this.written('PutObjectCopy', r, undefined);
+      const crc = (r as { CRC64?: string }).CRC64;
+      return { ...result, crc64: result.crc64 ?? (crc || undefined) };
+    });
+  }
+
+  async initMultipart(key: string, opts: CallOptions = {}): Promise<string> {
+    const r = await this.run(
+      'InitiateMultipartUpload',
+      opts,
+      (c) => this.cos.multipartInit({ ...this.at, Key: key, Headers: c.headers() }),
+      // Only when COS answered: a lost answer may have created an upload, and a second one would be orphaned.
+      (err) => err.kind === 'retryable' && err.status !== undefined,
+    );
+    return r.UploadId;
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Body, opts: PutOptions): Promise<WriteResult> {
+    return this.run('UploadPart', opts, async (c) => {
+      const r = await this.cos.multipartUpload({
+        ...this.at,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: this.payload(body, c),
+        ContentLength: opts.length,
+        Headers: c.headers(opts.md5 ? { 'Content-MD5': opts.md5 } : {}),
+      });
+      return this.written('UploadPart', r, opts.crc64);
+    });
+  }
+
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    sourceKey: string,
+    opts: PartCopyOptions,
+  ): Promise<WriteResult> {
+    return this.run('UploadPartCopy', opts, async (c) => {
+      const r = await this.cos.uploadPartCopy({
+        ...this.at,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        CopySource: this.copySource(sourceKey),
+        CopySourceRange: `bytes=${opts.first}-${opts.last}`,
+        CopySourceIfMatch: opts.sourceIfMatch,
+        Headers: c.headers(),
+      });
+      return this.written('UploadPartCopy', r, undefined);
+    });
+  }
+
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+    opts: CompleteOptions = {},
+  ): Promise<WriteResult> {
+    return this.run('CompleteMultipartUpload', opts, async (c) => {
+      try {
+        const r = await this.cos.multipartComplete({
+          ...this.at,
+          Key: key,
+          UploadId: uploadId,
+          Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+          Headers: c.headers(),
+        });
+        return this.written('CompleteMultipartUpload', r, undefined);
+      } catch (err) {
+        // A retry after a lost answer finds the upload gone: the object is ours if its CRC-64 is the expected one.
+        const failure = this.translate('CompleteMultipartUpload', err, c);
+        if (failure.storeCode === 'NoSuchUpload' && opts.crc64 !== undefined && c.sentBefore) {
+          const head = await this.cos.headObject({ ...this.at, Key: key, Headers: c.headers() });
+          if (crcOf(headersOf(head)) === opts.crc64) return { etag: head.ETag, crc64: opts.crc64 };
+        }
+        throw failure;
+      }
+    });
+  }
+
+  async abortMultipart(key: string, uploadId: string, opts: CallOptions = {}): Promise<void> {
+    try {
+      await this.run('AbortMultipartUpload', opts, (c) =>
+        this.cos.multipartAbort({ ...this.at, Key: key, UploadId: uploadId, Headers: c.headers() }),
+      );
+    } catch (err) {
+      if (!isStoreError(err, 'not-found')) throw err;
+    }
+  }
+}
+

@@ -1,0 +1,164 @@
+// Every HTTP request the COS SDK makes for a store call passes here: it is observed (operation, status, duration,
+// retry) and it can be destroyed when the call is cancelled. The SDK hands out no request handle, but it emits
+// 'before-send' with the options it is about to pass to its HTTP library; requests tagged with a call's header get
+// an agent there that records the request and hands it on to one shared keep-alive agent (so connections are still
+// reused across calls). The shared agents have no socket limit: the SDK queues nothing; the callers' own semaphores
+// (upload slots, parts per upload) are the only bound on concurrency.
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import type COS from 'cos-nodejs-sdk-v5';
+import { type RequestObserver, classify } from '../object-store';
+
+/** Not signed by the SDK (no `x-cos-` in it) and removed before sending. */
+const TAG = 'x-gateway-call';
+
+/** Node's agents as ClientRequest uses them (these members are real but missing from the typings). */
+type NodeAgent = http.Agent & {
+  protocol: string;
+  defaultPort: number;
+  addRequest(req: http.ClientRequest, options: unknown): void;
+};
+
+const sharedHttp = new http.Agent({ keepAlive: true }) as NodeAgent;
+const sharedHttps = new https.Agent({ keepAlive: true }) as unknown as NodeAgent;
+
+interface OutgoingOptions {
+  url?: string;
+  headers?: Record<string, unknown>;
+  agent?: unknown;
+}
+
+/** What Node's ClientRequest needs from an agent. */
+interface RecordingAgent {
+  protocol: string;
+  defaultPort: number;
+  addRequest(req: http.ClientRequest, options: unknown): void;
+}
+
+/** One store call (all its tries): its requests in flight, and how many it has sent. */
+export class Call {
+  private readonly inFlight = new Set<http.ClientRequest>();
+  private readonly bodies = new Set<Readable>();
+  private sent = 0;
+  private cancelledNow = false;
+  private readonly onAbort = (): void => this.cancel();
+
+  constructor(
+    private readonly tracker: CosRequests,
+    readonly id: string,
+    readonly operation: string,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Headers that put an SDK request into this call. */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...extra, [TAG]: this.id };
+  }
+
+  /** A request body stream of this call: destroyed with it on cancel (else it would wait for a stalled store). */
+  attach(body: Readable): void {
+    this.bodies.add(body);
+    body.once('close', () => this.bodies.delete(body));
+  }
+
+  /** More than one request went out (an earlier one may have succeeded unseen). */
+  get sentBefore(): boolean {
+    return this.sent > 1;
+  }
+
+  get cancelled(): boolean {
+    return this.cancelledNow || this.signal?.aborted === true;
+  }
+
+  agentFor(url: string): RecordingAgent {
+    const shared = url.startsWith('https:') ? sharedHttps : sharedHttp;
+    const add = shared.addRequest.bind(shared);
+    return {
+      protocol: shared.protocol,
+      defaultPort: shared.defaultPort,
+      addRequest: (req, options) => {
+        if (this.cancelled) {
+          req.destroy(new Error('request cancelled'));
+          return;
+        }
+        this.record(req);
+        add(req, options);
+      },
+    };
+  }
+
+  private record(req: http.ClientRequest): void {
+    const started = performance.now();
+    const retry = this.sent++;
+    let status = 0;
+    this.inFlight.add(req);
+    req.once('response', (res: http.IncomingMessage) => (status = res.statusCode ?? 0));
+    req.once('close', () => {
+      this.inFlight.delete(req);
+      const failed = status === 0 || status >= 300;
+      this.tracker.observe({
+        operation: this.operation,
+        status,
+        durationMs: performance.now() - started,
+        retry,
+        // The status alone: a 200 carrying an <Error> body is classified by the store, not here.
+        ...(failed && !(this.operation === 'DeleteObject' && status === 404) ? { errorKind: classify(status, undefined) } : {}),
+      });
+    });
+  }
+
+  /** Destroys every request of the call still in flight (their connections are dropped, not reused). */
+  cancel(): void {
+    this.cancelledNow = true;
+    for (const req of this.inFlight) req.destroy(new Error('request cancelled'));
+    this.inFlight.clear();
+    for (const body of this.bodies) body.destroy(new Error('request cancelled'));
+    this.bodies.clear();
+  }
+
+  /** Done with the call; a request still in flight (a GET body being read) stays tracked until it closes. */
+  end(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.tracker.forget(this.id);
+  }
+}
+
+/** The calls of one SDK client. */
+export class CosRequests {
+  private readonly calls = new Map<string, Call>();
+  private counter = 0;
+
+  constructor(
+    cos: COS,
+    private readonly observer: RequestObserver | undefined,
+  ) {
+    cos.on('before-send', (opt?: OutgoingOptions) => {
+      const id = opt?.headers?.[TAG];
+      if (!opt?.headers || typeof id !== 'string') return;
+      delete opt.headers[TAG];
+      const call = this.calls.get(id);
+      if (call) opt.agent = call.agentFor(opt.url ?? '');
+    });
+  }
+
+  begin(operation: string, signal: AbortSignal | undefined): Call {
+    const call = new Call(this, `c${++this.counter}`, operation, signal);
+    this.calls.set(call.id, call);
+    return call;
+  }
+
+  forget(id: string): void {
+    this.calls.delete(id);
+  }
+
+  observe(event: Parameters<RequestObserver>[0]): void {
+    try {
+      this.observer?.(event);
+    } catch {
+      // An observer's failure must never fail a request.
+    }
+  }
+}
