@@ -29,7 +29,14 @@ export interface ListPage {
  * One page of keys after `marker` (exclusive, UTF-8 byte order) under `prefix`, grouped by `delimiter`. Keys and
  * common prefixes count together toward `maxKeys`; a common prefix at or before the marker is skipped whole.
  */
-export function listPage(bucket: BucketState, prefix: string, delimiter: string, marker: string, maxKeys: number): ListPage {
+export function listPage(
+  bucket: BucketState,
+  prefix: string,
+  delimiter: string,
+  marker: string,
+  maxKeys: number,
+  visible: (key: string) => boolean = () => true,
+): ListPage {
   const keys = bucket.keys;
   const page: ListPage = { contents: [], prefixes: [], truncated: false };
   const cursor = marker && compareUtf8(marker, prefix) >= 0 ? keys.upperBound(marker) : keys.lowerBound(prefix);
@@ -43,6 +50,11 @@ export function listPage(bucket: BucketState, prefix: string, delimiter: string,
     }
     if (commonPrefix !== undefined && marker && compareUtf8(commonPrefix, marker) <= 0) {
       Object.assign(cursor, keys.afterPrefix(commonPrefix));
+      continue;
+    }
+    if (commonPrefix === undefined ? !visible(key) : !anyVisibleUnder(bucket, commonPrefix, visible)) {
+      if (commonPrefix === undefined) keys.next(cursor);
+      else Object.assign(cursor, keys.afterPrefix(commonPrefix));
       continue;
     }
     if (page.contents.length + page.prefixes.length >= maxKeys) {
@@ -61,6 +73,31 @@ export function listPage(bucket: BucketState, prefix: string, delimiter: string,
     }
   }
   return page;
+}
+
+function anyVisibleUnder(bucket: BucketState, prefix: string, visible: (key: string) => boolean): boolean {
+  const keys = bucket.keys;
+  const cursor = keys.lowerBound(prefix);
+  for (let key = keys.keyAt(cursor); key !== undefined && key.startsWith(prefix); key = keys.keyAt(cursor)) {
+    if (visible(key)) return true;
+    keys.next(cursor);
+  }
+  return false;
+}
+
+/** A short-page fault: the first `limit` entries of the page, still marked truncated (COS may do so, doc 7734). */
+function shorten(page: ListPage, limit: number, marker: string): ListPage {
+  const entries = [...page.contents.map((key) => ({ key, prefix: false })), ...page.prefixes.map((key) => ({ key, prefix: true }))]
+    .sort((a, b) => compareUtf8(a.key, b.key))
+    .slice(0, limit);
+  const last = entries[entries.length - 1]?.key;
+  return {
+    contents: entries.filter((e) => !e.prefix).map((e) => e.key),
+    prefixes: entries.filter((e) => e.prefix).map((e) => e.key),
+    truncated: true,
+    // An empty page does not advance: the next request repeats this one's marker.
+    nextMarker: last ?? marker,
+  };
 }
 
 function maxKeysParam(ctx: RequestContext): number {
@@ -95,7 +132,13 @@ export async function getBucket(ctx: RequestContext): Promise<void> {
   } else {
     marker = params.get('marker') ?? '';
   }
-  const page = listPage(bucket, prefix, delimiter, marker, maxKeys);
+  const hideYoungerThanMs = ctx.hideYoungerThanMs;
+  const visible =
+    hideYoungerThanMs === undefined
+      ? undefined
+      : (key: string): boolean => Date.now() - (bucket.objects.get(key)?.lastModified ?? 0) >= hideYoungerThanMs;
+  let page = listPage(bucket, prefix, delimiter, marker, maxKeys, visible);
+  if (ctx.shortPage !== undefined) page = shorten(page, ctx.shortPage, marker);
   const contents = page.contents.map((key) => {
     const record = bucket.objects.get(key);
     return {
@@ -151,11 +194,19 @@ export async function deleteMultipleObjects(ctx: RequestContext): Promise<void> 
   const keys = elements(xml, 'Object').map((inner) => elementText(inner, 'Key'));
   if (keys.length === 0 || keys.length > 1000 || keys.some((k) => k === undefined)) throw new CosError(400, 'MalformedXML');
   const deleted: XmlNode[] = [];
+  const errors: XmlNode[] = [];
   for (const key of keys as string[]) {
+    const failure = ctx.failKeys;
+    if (failure) failure.pattern.lastIndex = 0;
+    if (failure && failure.pattern.test(key)) {
+      // Per-key failures are reported in Quiet mode too (doc 8289).
+      errors.push({ Key: key, Code: failure.code, Message: failure.message });
+      continue;
+    }
     ctx.catalog.deleteObject(bucket, key);
     if (!quiet) deleted.push({ Key: key });
   }
-  sendXml(ctx, 200, 'DeleteResult', { Deleted: deleted });
+  sendXml(ctx, 200, 'DeleteResult', { Deleted: deleted, Error: errors });
 }
 
 export async function headBucket(ctx: RequestContext): Promise<void> {

@@ -24,6 +24,19 @@ export interface RequestContext {
   /** Faults that shape this request's body transfer. */
   cutAfterBytes?: number;
   throttleBytesPerSec?: number;
+  /** Faults that shape the answer (see FaultAction). */
+  hideYoungerThanMs?: number;
+  shortPage?: number;
+  failKeys?: { pattern: RegExp; code: string; message: string };
+  slowCompleteMs?: number;
+  withoutCrc64?: boolean;
+  /** How far the store's clock is off for this request (a clock-skew fault). */
+  clockSkewMs?: number;
+}
+
+/** `Date` when the store's clock is skewed (Node writes the true one otherwise). */
+function dateHeader(clockSkewMs: number | undefined): OutgoingHttpHeaders {
+  return clockSkewMs ? { Date: new Date(Date.now() + clockSkewMs).toUTCString() } : {};
 }
 
 export function newRequestId(): string {
@@ -36,8 +49,13 @@ export function requireBucket(ctx: RequestContext): BucketState {
   return bucket;
 }
 
-export function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
-  return { 'x-cos-request-id': ctx.requestId, 'x-amz-request-id': ctx.requestId, Server: 'tencent-cos' };
+export function baseHeaders(ctx: Pick<RequestContext, 'requestId' | 'clockSkewMs'>): OutgoingHttpHeaders {
+  return {
+    'x-cos-request-id': ctx.requestId,
+    'x-amz-request-id': ctx.requestId,
+    Server: 'tencent-cos',
+    ...dateHeader(ctx.clockSkewMs),
+  };
 }
 
 export function sendXml(ctx: RequestContext, status: number, root: string, node: XmlNode | string, extra: OutgoingHttpHeaders = {}): void {
@@ -59,24 +77,10 @@ export function sendEmpty(ctx: RequestContext, status: number, extra: OutgoingHt
   ctx.res.end();
 }
 
-export function sendError(ctx: Pick<RequestContext, 'req' | 'res' | 'requestId' | 'target'>, err: CosError): void {
-  const { res, req } = ctx;
-  if (res.headersSent) {
-    res.socket?.destroy();
-    return;
-  }
-  const headers: OutgoingHttpHeaders = {
-    'x-cos-request-id': ctx.requestId,
-    'x-amz-request-id': ctx.requestId,
-    Server: 'tencent-cos',
-  };
-  if (req.method === 'HEAD') {
-    res.writeHead(err.status, { ...headers, 'Content-Length': 0 });
-    res.end();
-    return;
-  }
-  const resource = ctx.target ? `${ctx.target.bucket}/${ctx.target.key}` : req.url ?? '';
-  const body = Buffer.from(
+/** The `<Error>` document of doc 7730. */
+export function errorDocument(ctx: Pick<RequestContext, 'req' | 'requestId' | 'target'>, err: CosError): Buffer {
+  const resource = ctx.target ? `${ctx.target.bucket}/${ctx.target.key}` : ctx.req.url ?? '';
+  return Buffer.from(
     xmlDocument('Error', {
       Code: err.code,
       Message: err.message,
@@ -86,7 +90,27 @@ export function sendError(ctx: Pick<RequestContext, 'req' | 'res' | 'requestId' 
     }),
     'utf8',
   );
-  res.writeHead(err.status, { ...headers, 'Content-Type': 'application/xml', 'Content-Length': body.length });
+}
+
+export function sendError(
+  ctx: Pick<RequestContext, 'req' | 'res' | 'requestId' | 'target' | 'clockSkewMs'>,
+  err: CosError,
+): void {
+  const { res, req } = ctx;
+  if (res.headersSent) {
+    res.socket?.destroy();
+    return;
+  }
+  const headers = baseHeaders(ctx);
+  if (req.method === 'HEAD') {
+    res.writeHead(err.status, { ...headers, 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  const body = errorDocument(ctx, err);
+  // COS answers some failures of Copy and Complete as a 200 whose body is the <Error> document.
+  const status = err.in200 ? 200 : err.status;
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/xml', 'Content-Length': body.length });
   res.end(body);
 }
 
@@ -127,9 +151,9 @@ export function objectHeaders(ctx: RequestContext, record: ObjectRecord): Outgoi
     'Content-Type': record.headers['content-type'] ?? 'application/octet-stream',
     ETag: quoteEtag(record.etag),
     'Last-Modified': new Date(record.lastModified).toUTCString(),
-    'x-cos-hash-crc64ecma': record.crc64,
     'Accept-Ranges': 'bytes',
   };
+  if (record.crc64) headers['x-cos-hash-crc64ecma'] = record.crc64;
   for (const [name, value] of Object.entries(record.headers)) if (name !== 'content-type') headers[name] = value;
   const metaPrefix = ctx.s3 ? 'x-amz-meta-' : 'x-cos-meta-';
   for (const [name, value] of Object.entries(record.meta)) headers[metaPrefix + name] = value;

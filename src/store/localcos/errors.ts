@@ -32,11 +32,16 @@ const DEFAULT_MESSAGES: Record<string, string> = {
   InvalidRange: 'The requested range is not satisfiable.',
   MethodNotAllowed: 'The specified method is not allowed against this resource.',
   BadDigest: 'The Content-MD5 you specified did not match what we received.',
+  KeyTooLong: 'Your key is too long.',
+  RequestTimeTooSkewed: 'The difference between the request time and the server time is too large.',
+  PreconditionFailed: 'At least one of the pre-conditions you specified did not hold.',
 };
 
 export class CosError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Sent as a 200 with the `<Error>` body (a fault: COS does this for some Copy and Complete failures). */
+  in200 = false;
 
   constructor(status: number, code?: string, message?: string) {
     const resolved = code ?? DEFAULT_CODES[status] ?? 'InternalError';

@@ -24,12 +24,43 @@ export type ExtraOperation = 'HeadBucket' | 'PutBucket' | 'ListBuckets' | 'GetBu
 export type StoreOperation = CosOperation | ExtraOperation;
 
 export type FaultAction =
-  | { status: number; code?: string; message?: string }
+  /** Answer with this error; `in200`: as COS sometimes does for Copy and Complete, inside a 200 response. */
+  | { status: number; code?: string; message?: string; in200?: boolean }
   | { stallMs: number }
   /** Upload operations: drop the connection after receiving N body bytes; others: after sending N. */
   | { cutAfterBytes: number }
   /** Upload operations: read the body at this rate; others: send it at this rate. */
-  | { throttleBytesPerSec: number };
+  | { throttleBytesPerSec: number }
+  /** GetBucket: keys written less than this many ms ago are missing (COS lists eventually consistently, doc 7734). */
+  | { hideYoungerThanMs: number }
+  /** GetBucket: a page of at most this many entries (0: none) that still says IsTruncated. */
+  | { shortPage: number }
+  /** DeleteMultipleObjects: keys matching this pattern are not deleted and come back as `<Error>`, Quiet or not. */
+  | { failKeys: string | RegExp; code?: string; message?: string }
+  /** CompleteMultipartUpload: 200 and headers at once, spaces while it "works" this long, then the result or error. */
+  | { slowCompleteMs: number }
+  /** Writes (PUT, UploadPart, Complete): the object or part is kept without a CRC-64, as COS's older objects are. */
+  | { withoutCrc64: true }
+  /** The store's clock runs this far off: signatures are checked against it and `Date` says it. */
+  | { clockSkewMs: number };
+
+/** The member that names each kind of action (the others are its options). */
+const KINDS = [
+  'status',
+  'stallMs',
+  'cutAfterBytes',
+  'throttleBytesPerSec',
+  'hideYoungerThanMs',
+  'shortPage',
+  'failKeys',
+  'slowCompleteMs',
+  'withoutCrc64',
+  'clockSkewMs',
+] as const;
+
+function kindOf(action: FaultAction): string {
+  return KINDS.find((kind) => kind in action) ?? Object.keys(action)[0];
+}
 
 export interface FaultSpec {
   op: StoreOperation | '*';
@@ -62,7 +93,7 @@ export class FaultRegistry {
   }
 
   /**
-   * Consumes and returns the faults that apply to this request: of each kind (status, stall, cut, throttle) the
+   * Consumes and returns the faults that apply to this request: of each kind (status, stall, cut, ...) the
    * earliest added matching fault, so faults of one kind queue up ("3 x 503, then 2 x 500").
    */
   take(op: StoreOperation, key: string): FaultAction[] {
@@ -75,7 +106,7 @@ export class FaultRegistry {
         if (typeof spec.key !== 'string') spec.key.lastIndex = 0;
         if (typeof spec.key === 'string' ? spec.key !== key : !spec.key.test(key)) continue;
       }
-      const kind = Object.keys(spec.action)[0];
+      const kind = kindOf(spec.action);
       if (kinds.has(kind)) continue;
       kinds.add(kind);
       actions.push(spec.action);

@@ -2,7 +2,9 @@
 import type { AddressInfo } from 'node:net';
 import { Catalog } from './catalog';
 import { FaultRegistry, type FaultSpec, RequestCounters } from './faults';
-import { createStoreServer } from './server';
+import { type TlsOptions, createStoreServer } from './server';
+
+export type { TlsOptions } from './server';
 
 export type { CosOperation, FaultAction, FaultSpec, StoreOperation } from './faults';
 export { COS_OPERATIONS } from './faults';
@@ -20,12 +22,17 @@ export interface LocalCosOptions {
   buckets: string[];
   /** Enables the `/-/admin/` HTTP endpoint, guarded by this token. */
   adminToken?: string;
+  /** The region of every bucket; requests to another region's host name are refused as COS does. Default ap-guangzhou. */
+  region?: string;
+  /** Speak HTTPS with this certificate (valid for the buckets' host names) and key, PEM. */
+  tls?: TlsOptions;
 }
 
 export interface LocalCos {
   port: number;
-  /** e.g. `http://127.0.0.1:PORT` */
+  /** e.g. `http://127.0.0.1:PORT` (`https://` with TLS) */
   url: string;
+  region: string;
   close(): Promise<void>;
   faults: {
     add(spec: FaultSpec): void;
@@ -36,19 +43,26 @@ export interface LocalCos {
   resetRequestCounts(): void;
 }
 
+export const DEFAULT_REGION = 'ap-guangzhou';
+
 export async function startLocalCos(opts: LocalCosOptions): Promise<LocalCos> {
   const host = opts.host ?? '127.0.0.1';
   const catalog = new Catalog(opts.memory || !opts.dataDir ? undefined : opts.dataDir);
   for (const name of opts.buckets) catalog.ensureBucket(name);
   const faults = new FaultRegistry();
   const counters = new RequestCounters();
-  const server = createStoreServer({
-    catalog,
-    credentials: new Map(opts.credentials.map((c) => [c.id, c.key])),
-    faults,
-    counters,
-    adminToken: opts.adminToken,
-  });
+  const region = opts.region ?? DEFAULT_REGION;
+  const server = createStoreServer(
+    {
+      catalog,
+      credentials: new Map(opts.credentials.map((c) => [c.id, c.key])),
+      faults,
+      counters,
+      adminToken: opts.adminToken,
+      region,
+    },
+    opts.tls,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -60,7 +74,8 @@ export async function startLocalCos(opts: LocalCosOptions): Promise<LocalCos> {
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     port,
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
+    region,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

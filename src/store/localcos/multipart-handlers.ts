@@ -1,10 +1,13 @@
 // Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ingest } from './body-io';
 import type { BucketState, ObjectRecord, PartRecord, UploadRecord } from './catalog';
 import {
   type RequestContext,
   badRequest,
+  baseHeaders,
+  errorDocument,
   headerString,
   quoteEtag,
   readSmallBody,
@@ -15,9 +18,17 @@ import {
 } from './context';
 import { crc64Combine } from '../../util/crc64-combine';
 import { CosError, noSuchUpload } from './errors';
-import { bodySource, checkForbidOverwrite, copySourceRecord, ingestBody, parseCopySource } from './object-handlers';
+import {
+  bodySource,
+  checkForbidOverwrite,
+  checkKey,
+  copySourceRecord,
+  crcHeader,
+  ingestBody,
+  parseCopySource,
+} from './object-handlers';
 import { compareUtf8 } from './key-order';
-import { elementText, elements, type XmlNode } from './xml';
+import { elementText, elements, type XmlNode, xmlDocument } from './xml';
 
 const MAX_PART_BYTES = 5 * 1024 ** 3;
 const MIN_PART_BYTES = 1024 * 1024;
@@ -49,6 +60,7 @@ function partNumberParam(ctx: RequestContext): number {
 
 export async function initiateMultipartUpload(ctx: RequestContext): Promise<void> {
   const bucket = requireBucket(ctx);
+  checkKey(ctx.target.key);
   const { headers, meta } = storedHeadersFrom(ctx.req);
   const uploadId = `${Math.floor(Date.now() / 1000)}${randomBytes(24).toString('hex')}`;
   ctx.catalog.addUpload({ uploadId, bucket: bucket.name, key: ctx.target.key, initiated: Date.now(), headers, meta, parts: new Map() });
@@ -77,12 +89,12 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     partNumber,
     size: body.size,
     etag: body.md5Hex,
-    crc64: body.crc.digest(),
+    crc64: ctx.withoutCrc64 ? '' : body.crc.digest(),
     lastModified: Date.now(),
     blob: body.blob,
   };
   storePart(ctx, upload, part);
-  sendEmpty(ctx, 200, { ETag: quoteEtag(part.etag), 'x-cos-hash-crc64ecma': part.crc64 });
+  sendEmpty(ctx, 200, { ETag: quoteEtag(part.etag), ...crcHeader(part.crc64) });
 }
 
 export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
@@ -100,6 +112,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     end = Number(m[2]) + 1;
     if (end > source.size) throw new CosError(416, 'InvalidRange');
   }
+  if (end - start > MAX_PART_BYTES) throw new CosError(400, 'EntityTooLarge', 'A part copies at most 5 GB.');
   let part: PartRecord;
   if (start === 0 && end === source.size && source.segments.length === 1) {
     part = {
@@ -134,7 +147,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     200,
     'CopyPartResult',
     { ETag: quoteEtag(part.etag), LastModified: new Date(part.lastModified).toISOString() },
-    { 'x-cos-hash-crc64ecma': part.crc64 },
+    crcHeader(part.crc64),
   );
 }
 
@@ -149,10 +162,8 @@ async function* readRange(ctx: RequestContext, segments: ObjectRecord['segments'
   }
 }
 
-export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
-  const bucket = requireBucket(ctx);
-  const upload = findUpload(ctx, bucket);
-  const xml = (await readSmallBody(bodySource(ctx))).toString('utf8');
+/** Checks the requested part list against the upload and makes the object; throws the COS error otherwise. */
+function commitUpload(ctx: RequestContext, bucket: BucketState, upload: UploadRecord, xml: string): ObjectRecord {
   const requested = elements(xml, 'Part').map((inner) => ({
     partNumber: Number(elementText(inner, 'PartNumber')),
     etag: (elementText(inner, 'ETag') ?? '').trim().replace(/^"|"$/g, '').toLowerCase(),
@@ -164,6 +175,10 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   for (let i = 0; i < requested.length; i++) {
     const { partNumber, etag } = requested[i];
     if (i > 0 && partNumber <= requested[i - 1].partNumber) throw new CosError(400, 'InvalidPartOrder');
+    // COS (unlike S3) wants the listed part numbers without gaps (doc 7742).
+    if (i > 0 && partNumber !== requested[i - 1].partNumber + 1) {
+      throw new CosError(400, 'InvalidPart', `Part ${requested[i - 1].partNumber + 1} is missing from the part list.`);
+    }
     const part = upload.parts.get(partNumber);
     if (!part || part.etag !== etag) throw new CosError(400, 'InvalidPart');
     chosen.push(part);
@@ -172,12 +187,13 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     if (chosen[i].size < MIN_PART_BYTES) throw new CosError(400, 'EntityTooSmall');
   }
   const md5s = createHash('md5');
-  let crc = BigInt(chosen[0].crc64);
+  // A part stored without a CRC-64 leaves the whole object without one.
+  let crc: bigint | undefined = chosen[0].crc64 ? BigInt(chosen[0].crc64) : undefined;
   let size = chosen[0].size;
   md5s.update(Buffer.from(chosen[0].etag, 'hex'));
   for (const part of chosen.slice(1)) {
     md5s.update(Buffer.from(part.etag, 'hex'));
-    crc = crc64Combine(crc, BigInt(part.crc64), part.size);
+    crc = crc !== undefined && part.crc64 ? crc64Combine(crc, BigInt(part.crc64), part.size) : undefined;
     size += part.size;
   }
   if (ctx.catalog.uploads.get(upload.uploadId) !== upload) throw noSuchUpload();
@@ -186,7 +202,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     key: upload.key,
     size,
     etag: `${md5s.digest('hex')}-${chosen.length}`,
-    crc64: crc.toString(10),
+    crc64: crc === undefined || ctx.withoutCrc64 ? '' : crc.toString(10),
     lastModified: Date.now(),
     headers: upload.headers,
     meta: upload.meta,
@@ -194,19 +210,50 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   };
   ctx.catalog.putObject(bucket, record);
   ctx.catalog.removeUpload(upload, new Set(chosen.map((p) => p.partNumber)));
-  const host = ctx.req.headers.host ?? '';
-  sendXml(
-    ctx,
-    200,
-    'CompleteMultipartUploadResult',
-    {
-      Location: `${host}/${maybeEncode(ctx, record.key)}`,
-      Bucket: bucket.name,
-      Key: maybeEncode(ctx, record.key),
-      ETag: quoteEtag(record.etag),
-    },
-    { 'x-cos-hash-crc64ecma': record.crc64 },
-  );
+  return record;
+}
+
+function completeResult(ctx: RequestContext, bucket: BucketState, record: ObjectRecord): XmlNode {
+  return {
+    Location: `${ctx.req.headers.host ?? ''}/${maybeEncode(ctx, record.key)}`,
+    Bucket: bucket.name,
+    Key: maybeEncode(ctx, record.key),
+    ETag: quoteEtag(record.etag),
+  };
+}
+
+export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
+  const bucket = requireBucket(ctx);
+  const upload = findUpload(ctx, bucket);
+  const xml = (await readSmallBody(bodySource(ctx))).toString('utf8');
+  if (ctx.slowCompleteMs !== undefined) {
+    await completeSlowly(ctx, ctx.slowCompleteMs, () => completeResult(ctx, bucket, commitUpload(ctx, bucket, upload, xml)));
+    return;
+  }
+  const record = commitUpload(ctx, bucket, upload, xml);
+  sendXml(ctx, 200, 'CompleteMultipartUploadResult', completeResult(ctx, bucket, record), crcHeader(record.crc64));
+}
+
+/**
+ * COS's answer to a Complete that takes long: 200 and headers at once (so no CRC-64 header), spaces to keep the
+ * connection busy, then the result document, or the `<Error>` document when the completion failed.
+ */
+async function completeSlowly(ctx: RequestContext, delayMs: number, work: () => XmlNode): Promise<void> {
+  const { res } = ctx;
+  res.writeHead(200, { ...baseHeaders(ctx), 'Content-Type': 'application/xml' });
+  const until = Date.now() + delayMs;
+  while (Date.now() < until && !res.destroyed) {
+    res.write(' ');
+    await sleep(Math.min(50, Math.max(until - Date.now(), 1)));
+  }
+  let body: string;
+  try {
+    body = xmlDocument('CompleteMultipartUploadResult', work());
+  } catch (err) {
+    const cosError = err instanceof CosError ? err : new CosError(500, 'InternalError', String(err));
+    body = errorDocument(ctx, cosError).toString('utf8');
+  }
+  res.end(body);
 }
 
 export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {

@@ -16,7 +16,9 @@ import {
 import { CosError, noSuchBucket, noSuchKey } from './errors';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
-const MAX_KEY_BYTES = 1024;
+/** PUT Object - Copy copies up to 5 GB (doc 10881); bigger objects need Upload Part - Copy. */
+export const MAX_COPY_BYTES = 5 * 1024 ** 3;
+const MAX_KEY_BYTES = 850;
 
 /** The request body as data: aws-chunked framing removed when the client used it. */
 export function bodySource(ctx: RequestContext): AsyncIterable<Buffer> {
@@ -55,8 +57,16 @@ export async function ingestBody(ctx: RequestContext, maxBytes: number): Promise
   });
 }
 
-function checkKey(key: string): void {
+/**
+ * COS's object key rules (doc 13324): at most 850 bytes of UTF-8, no leading `/` or `\`, none of the control
+ * characters 0x18-0x1B. The code for the last two is not documented; InvalidObjectName is assumed.
+ */
+export function checkKey(key: string): void {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new CosError(400, 'KeyTooLong', 'Your key is too long.');
+  if (key.startsWith('/') || key.startsWith('\\')) {
+    throw new CosError(400, 'InvalidObjectName', 'The object key must not start with / or \\.');
+  }
+  if ([...key].some((c) => c.charCodeAt(0) >= 0x18 && c.charCodeAt(0) <= 0x1b)) throw new CosError(400, 'InvalidObjectName', 'The object key holds an unsupported control character.');
 }
 
 /** `x-cos-forbid-overwrite: true`: refuse to replace an existing object (409 ObjectAlreadyExists). */
@@ -82,14 +92,14 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     key: ctx.target.key,
     size: body.size,
     etag: body.md5Hex,
-    crc64: body.crc.digest(),
+    crc64: ctx.withoutCrc64 ? '' : body.crc.digest(),
     lastModified: Date.now(),
     headers,
     meta,
     segments: [body.blob],
   };
   ctx.catalog.putObject(bucket, record);
-  sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag), 'x-cos-hash-crc64ecma': record.crc64 });
+  sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag), ...crcHeader(record.crc64) });
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` -> [start, endExclusive]; undefined when absent or not a single range. */
@@ -211,11 +221,43 @@ export function parseCopySource(ctx: RequestContext): CopySource {
   return { bucket, key };
 }
 
+/** `x-cos-hash-crc64ecma`, absent for an object stored without one. */
+export function crcHeader(crc64: string): Record<string, string> {
+  return crc64 ? { 'x-cos-hash-crc64ecma': crc64 } : {};
+}
+
+const ETAG_TRIM = /^\s*(?:W\/)?"?|"?\s*$/g;
+
+/** x-cos-copy-source-If-Match / -If-None-Match / -If-Modified-Since / -If-Unmodified-Since (doc 10881): 412 when one fails. */
+function checkCopyConditions(ctx: RequestContext, record: ObjectRecord): void {
+  const header = (name: string): string | undefined => headerString(ctx.req, `x-cos-copy-source-${name}`, `x-amz-copy-source-${name}`);
+  const failed = (): CosError => new CosError(412, 'PreconditionFailed');
+  const etagIn = (list: string): boolean =>
+    list.split(',').some((t) => t.trim() === '*' || t.replace(ETAG_TRIM, '') === record.etag);
+  const modifiedSeconds = Math.floor(record.lastModified / 1000);
+  const seconds = (text: string): number | undefined => {
+    const t = Date.parse(text);
+    return Number.isFinite(t) ? Math.floor(t / 1000) : undefined;
+  };
+  const ifMatch = header('if-match');
+  if (ifMatch !== undefined && !etagIn(ifMatch)) throw failed();
+  const ifNoneMatch = header('if-none-match');
+  if (ifNoneMatch !== undefined && etagIn(ifNoneMatch)) throw failed();
+  const ifUnmodified = header('if-unmodified-since');
+  const unmodifiedAt = ifUnmodified === undefined ? undefined : seconds(ifUnmodified);
+  if (ifMatch === undefined && unmodifiedAt !== undefined && modifiedSeconds > unmodifiedAt) throw failed();
+  const ifModified = header('if-modified-since');
+  const modifiedAt = ifModified === undefined ? undefined : seconds(ifModified);
+  if (ifNoneMatch === undefined && modifiedAt !== undefined && modifiedSeconds <= modifiedAt) throw failed();
+}
+
+/** The copy source's record, after its conditions (412 when one fails). */
 export function copySourceRecord(ctx: RequestContext, source: CopySource): ObjectRecord {
   const bucket = ctx.catalog.buckets.get(source.bucket);
   if (!bucket) throw noSuchBucket();
   const record = bucket.objects.get(source.key);
   if (!record) throw noSuchKey();
+  checkCopyConditions(ctx, record);
   return record;
 }
 
@@ -224,6 +266,9 @@ export async function putObjectCopy(ctx: RequestContext): Promise<void> {
   checkKey(ctx.target.key);
   checkForbidOverwrite(ctx, bucket, ctx.target.key);
   const source = copySourceRecord(ctx, parseCopySource(ctx));
+  if (source.size > MAX_COPY_BYTES) {
+    throw new CosError(400, 'InvalidRequest', 'The source object of PUT Object - Copy is larger than 5 GB; use Upload Part - Copy.');
+  }
   const directive = (headerString(ctx.req, 'x-cos-metadata-directive', 'x-amz-metadata-directive') ?? 'Copy').toLowerCase();
   const replaced = directive === 'replaced' || directive === 'replace';
   const fromRequest = storedHeadersFrom(ctx.req);
@@ -242,7 +287,11 @@ export async function putObjectCopy(ctx: RequestContext): Promise<void> {
     ctx,
     200,
     'CopyObjectResult',
-    { ETag: quoteEtag(record.etag), CRC64: record.crc64, LastModified: new Date(record.lastModified).toISOString() },
-    { 'x-cos-hash-crc64ecma': record.crc64 },
+    {
+      ETag: quoteEtag(record.etag),
+      CRC64: record.crc64 || undefined,
+      LastModified: new Date(record.lastModified).toISOString(),
+    },
+    crcHeader(record.crc64),
   );
 }

@@ -1,5 +1,6 @@
 // The HTTP front: parse, authenticate, count, apply injected faults, dispatch to the operation handler.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleAdmin } from './admin';
 import { parseCosAuthorization, verifyCosSignature } from './auth-cos';
@@ -16,7 +17,7 @@ import {
 import type { Catalog } from './catalog';
 import { type RequestContext, newRequestId, sendError } from './context';
 import { CosError } from './errors';
-import type { FaultRegistry, RequestCounters, StoreOperation } from './faults';
+import type { FaultAction, FaultRegistry, RequestCounters, StoreOperation } from './faults';
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -29,12 +30,20 @@ import {
 import { deleteObject, getObject, putObject, putObjectCopy } from './object-handlers';
 import { type RequestTarget, classify, parseTarget } from './request-target';
 
+/** PEM certificate (chain) and key: the store then speaks HTTPS only. */
+export interface TlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
 export interface StoreState {
   catalog: Catalog;
   credentials: Map<string, string>;
   faults: FaultRegistry;
   counters: RequestCounters;
   adminToken?: string;
+  /** The region the buckets live in (`<bucket>.cos.<region>.myqcloud.com` must name it). */
+  region: string;
 }
 
 type Handler = (ctx: RequestContext) => Promise<void>;
@@ -68,13 +77,14 @@ function authenticate(
   state: StoreState,
   req: IncomingMessage,
   target: RequestTarget,
+  nowMs: number,
 ): { s3: boolean; payloadHash?: string; chunkSigning?: ChunkSigning } {
   const authorization = req.headers.authorization;
   if (isV4Authorization(authorization) || isV4Presigned(target.query)) {
     const result = verifyV4(
       { method: target.method, rawPath: target.rawPath, query: target.query, headers: req.headers },
       state.credentials,
-      Date.now(),
+      nowMs,
     );
     return { s3: true, payloadHash: result.payloadHash, chunkSigning: result.chunkSigning };
   }
@@ -93,14 +103,48 @@ function authenticate(
     fields,
     { method: target.method, pathnames, query, headers: req.headers },
     state.credentials,
-    Math.floor(Date.now() / 1000),
+    Math.floor(nowMs / 1000),
   );
   return { s3: false };
+}
+
+/** Applies the faults taken for this request to its context; throws the injected error, if any. */
+async function applyFaults(ctx: RequestContext, actions: FaultAction[]): Promise<void> {
+  let injected: CosError | undefined;
+  for (const action of actions) {
+    if ('status' in action) {
+      injected = new CosError(action.status, action.code, action.message);
+      injected.in200 = action.in200 === true;
+    }
+    if ('stallMs' in action) await sleep(action.stallMs);
+    if ('cutAfterBytes' in action) ctx.cutAfterBytes = action.cutAfterBytes;
+    if ('throttleBytesPerSec' in action) ctx.throttleBytesPerSec = action.throttleBytesPerSec;
+    if ('hideYoungerThanMs' in action) ctx.hideYoungerThanMs = action.hideYoungerThanMs;
+    if ('shortPage' in action) ctx.shortPage = action.shortPage;
+    if ('failKeys' in action) {
+      ctx.failKeys = {
+        pattern: typeof action.failKeys === 'string' ? new RegExp(action.failKeys) : action.failKeys,
+        code: action.code ?? 'InternalError',
+        message: action.message ?? 'We encountered an internal error. Please try again.',
+      };
+    }
+    if ('slowCompleteMs' in action) ctx.slowCompleteMs = action.slowCompleteMs;
+    if ('withoutCrc64' in action) ctx.withoutCrc64 = action.withoutCrc64;
+  }
+  if (injected) throw injected;
+}
+
+/** COS serves a bucket only through its own region's endpoint; elsewhere the bucket does not exist. */
+function checkRegion(state: StoreState, target: RequestTarget): void {
+  if (target.region !== undefined && target.region !== state.region && state.catalog.buckets.has(target.bucket)) {
+    throw new CosError(404, 'NoSuchBucket', `The specified bucket does not exist (it is in region ${state.region}).`);
+  }
 }
 
 async function handle(state: StoreState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = newRequestId();
   let target: RequestTarget | undefined;
+  let clockSkewMs: number | undefined;
   try {
     if (state.adminToken && (req.url ?? '').startsWith('/-/admin/')) {
       await handleAdmin(state, req, res);
@@ -109,14 +153,23 @@ async function handle(state: StoreState, req: IncomingMessage, res: ServerRespon
     target = parseTarget(req, (name) => state.catalog.buckets.has(name));
     const op = classify(target, req);
     state.counters.count(op);
-    const { s3, payloadHash, chunkSigning } = authenticate(state, req, target);
-    const ctx: RequestContext = { req, res, target, op, catalog: state.catalog, requestId, s3, payloadHash, chunkSigning };
-    for (const action of state.faults.take(op, target.key)) {
-      if ('status' in action) throw new CosError(action.status, action.code, action.message);
-      if ('stallMs' in action) await sleep(action.stallMs);
-      if ('cutAfterBytes' in action) ctx.cutAfterBytes = action.cutAfterBytes;
-      if ('throttleBytesPerSec' in action) ctx.throttleBytesPerSec = action.throttleBytesPerSec;
-    }
+    const actions = state.faults.take(op, target.key);
+    for (const action of actions) if ('clockSkewMs' in action) clockSkewMs = action.clockSkewMs;
+    checkRegion(state, target);
+    const { s3, payloadHash, chunkSigning } = authenticate(state, req, target, Date.now() + (clockSkewMs ?? 0));
+    const ctx: RequestContext = {
+      req,
+      res,
+      target,
+      op,
+      catalog: state.catalog,
+      requestId,
+      s3,
+      payloadHash,
+      chunkSigning,
+      clockSkewMs,
+    };
+    await applyFaults(ctx, actions);
     if (ctx.cutAfterBytes === 0 && UPLOAD_OPERATIONS.has(op)) {
       req.socket.destroy();
       return;
@@ -128,14 +181,15 @@ async function handle(state: StoreState, req: IncomingMessage, res: ServerRespon
     const gone = res.destroyed || res.writableEnded || !!req.socket?.destroyed;
     if (!(err instanceof CosError) && !gone) process.stderr.write(`cos-local: ${String(err)}\n`);
     if (gone) return;
-    sendError({ req, res, requestId, target: target as RequestTarget }, cosError);
+    sendError({ req, res, requestId, target: target as RequestTarget, clockSkewMs }, cosError);
   }
 }
 
-export function createStoreServer(state: StoreState): Server {
-  const server = createServer((req, res) => {
+export function createStoreServer(state: StoreState, tls?: TlsOptions): Server {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(state, req, res);
-  });
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createServer(listener);
   // Large uploads can legitimately take long; the SDK keeps connections alive between requests.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
