@@ -2,6 +2,7 @@
 import type { AccountConfig, ServerConfig } from '../config/types';
 import { describeOrigin } from '../config/secrets';
 import type { SecretOrigin } from '../config/secrets';
+import { formatAddressRange } from '../config/proxy';
 import { endpointOptions } from '../store/cos/client';
 
 /** `AKID...` -> `AKID****` (first 4 characters kept); short values fully masked. */
@@ -39,6 +40,8 @@ export function describeConfig(config: ServerConfig): string {
     `listen_address = ${network.listenAddress}`,
     `listen_port = ${network.listenPort}`,
     `passive_port = ${network.passivePortMin},${network.passivePortMax}`,
+    `proxy_protocol = ${network.proxyProtocol ? 'on' : 'off'}`,
+    `proxy_trusted = ${network.proxyProtocol ? network.proxyProtocol.trusted.map(formatAddressRange).join(', ') : '(none)'}`,
     '',
     '[TLS]',
     ...(network.tls

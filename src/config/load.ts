@@ -15,6 +15,7 @@ import {
 import { readIni } from './ini-source';
 import { resolveSecret } from './secrets';
 import type { SecretOrigin } from './secrets';
+import { PROXY_KEYS, resolveProxyProtocol } from './proxy';
 import { TLS_KEYS, resolveTls } from './tls';
 import type { IniValue } from './ini-source';
 import type { AccountConfig, Authority, LogLevel, RotateUnit, ServerConfig } from './types';
@@ -73,7 +74,7 @@ const ACCOUNT_KEYS = [
   'delete_enable',
 ] as const;
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  NETWORK: ['masquerade_address', 'listen_address', 'listen_port', 'passive_port'],
+  NETWORK: ['masquerade_address', 'listen_address', 'listen_port', 'passive_port', ...PROXY_KEYS],
   FILE_OPTION: ['single_file_max_size'],
   TLS: TLS_KEYS,
   OPTIONAL: [
@@ -194,6 +195,15 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
     max: DEFAULTS.passivePortMax,
   });
 
+  const proxyProtocol = resolveProxyProtocol(
+    {
+      enabled: read('NETWORK', 'proxy_protocol', parseBoolean, false),
+      trusted: ini.sections.get('NETWORK')?.get('proxy_trusted'),
+    },
+    problems,
+    warnings,
+  );
+
   // [TLS]
   const tlsConfig = resolveTls(
     {
@@ -273,6 +283,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
         passivePortMin: passive.min,
         passivePortMax: passive.max,
         tls: tlsConfig,
+        proxyProtocol,
       },
       transfer: {
         singleFileMaxSize,

@@ -47,6 +47,21 @@ export interface NetworkConfig {
   passivePortMin: number;
   passivePortMax: number;
   tls?: TlsConfig;
+  /** Connections from a TCP load balancer start with a PROXY protocol header; absent = off. */
+  proxyProtocol?: ProxyProtocolConfig;
+}
+
+/** proxy_protocol = on: who may send the header. */
+export interface ProxyProtocolConfig {
+  /** The load balancers' addresses; connections from any other address are refused. */
+  trusted: AddressRange[];
+}
+
+/** One address (`prefix` = 32 or 128) or a CIDR range. */
+export interface AddressRange {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
 }
 
 /** Explicit FTPS (AUTH TLS); absent = plain FTP only. */

@@ -1,0 +1,59 @@
+// proxy_protocol = on: every connection to a listener must come from a trusted load balancer and start with a
+// PROXY header; only then is it handed to the listener's own handlers (ftp-srv's, or TLS's for implicit FTPS),
+// with the client's address set on the socket. Anything else is closed and logged, and nothing else notices.
+import type { Server, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { setProxiedClient } from './client-address';
+import { ProxyHeaderError, readProxyHeader } from './read';
+import type { TrustCheck } from './trusted';
+
+/** A balancer writes the header as soon as it has connected; this is ample even across a slow network. */
+export const PROXY_HEADER_TIMEOUT_MS = 5_000;
+
+export interface ProxyGateOptions {
+  isTrusted: TrustCheck;
+  logger: Logger;
+  headerTimeoutMs?: number;
+}
+
+/** Puts the gate in front of every 'connection' handler `server` has now (call after the server is created). */
+export function installProxyGate(server: Server, options: ProxyGateOptions): void {
+  const handlers = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    void admitProxied(socket, options).then((admitted) => {
+      if (admitted) for (const handler of handlers) handler.call(server, socket);
+    });
+  });
+}
+
+/**
+ * Reads the PROXY header of a new connection and records the client's address on the socket; false (the socket
+ * destroyed, the reason logged) for an untrusted peer or a bad, late or missing header.
+ */
+export async function admitProxied(socket: Socket, options: ProxyGateOptions): Promise<boolean> {
+  const peer = socket.remoteAddress;
+  const log = options.logger;
+  // Destroyed sockets may still report an error (a reset); it has no other listener yet.
+  socket.on('error', () => undefined);
+  if (!options.isTrusted(peer)) {
+    log.warn({ peer }, 'PROXY protocol: connection from an address not in proxy_trusted refused');
+    socket.destroy();
+    return false;
+  }
+  try {
+    const header = await readProxyHeader(socket, options.headerTimeoutMs ?? PROXY_HEADER_TIMEOUT_MS);
+    // LOCAL / UNKNOWN (e.g. the balancer's own health check): the connection is the balancer's.
+    if (header.source) setProxiedClient(socket, header.source);
+    return !socket.destroyed;
+  } catch (err) {
+    const received = err instanceof ProxyHeaderError ? err.received : 0;
+    const fields = { peer, received, reason: (err as Error).message };
+    // A balancer's plain TCP health check connects and closes without a byte: not worth a warning each time.
+    const silentClose = err instanceof ProxyHeaderError && err.failure === 'closed' && received === 0;
+    if (silentClose) log.debug(fields, 'PROXY protocol: closed before any header');
+    else log.warn(fields, 'PROXY protocol: bad or missing header; connection closed');
+    socket.destroy();
+    return false;
+  }
+}
