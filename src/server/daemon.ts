@@ -1,5 +1,6 @@
 // The daemon's lifecycle around the gateway: ready line, status line, SIGINT/SIGTERM drain and exit.
 import type { Logger } from 'pino';
+import { formatAddressRange } from '../config/proxy';
 import type { ServerConfig } from '../config/types';
 import { checkAccounts } from './account-check';
 import { DEFAULT_GRACE_MS, startGateway } from './gateway';
@@ -79,6 +80,7 @@ export async function startDaemon(config: ServerConfig, logger: Logger, options:
       port: gateway.port,
       passivePorts: `${network.passivePortMin}-${network.passivePortMax}`,
       masqueradeAddress: network.masqueradeAddress ?? null,
+      proxyTrusted: network.proxyProtocol?.trusted.map(formatAddressRange) ?? null,
       accounts: config.accounts.map((a) => ({ user: a.userName, bucket: a.bucket, authority: a.authority })),
       config: config.source,
       ...options.readyInfo,

@@ -19,6 +19,9 @@ import { installFeatureList } from './features';
 import { type TlsServerOptions, installTlsUpgrade } from './tls-upgrade';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 import { installPassiveConnector } from './passive-connector';
+import { installClientAddress } from '../ftp/proxy/client-address';
+import { installProxyGate, registerProxyGate } from '../ftp/proxy/gate';
+import { trustedPeers } from '../ftp/proxy/trusted';
 
 /** Idle control-connection timeout, like vsftpd's idle_session_timeout (the transfer layer keeps transfers alive). */
 export const IDLE_TIMEOUT_MS = 300_000;
@@ -38,6 +41,8 @@ export interface Gateway {
 export interface GatewayOptions {
   /** Idle timeout of a control connection in ms (0 = none). */
   idleTimeoutMs?: number;
+  /** How long a PROXY protocol header may take to arrive (default PROXY_HEADER_TIMEOUT_MS). */
+  proxyHeaderTimeoutMs?: number;
 }
 
 /** ftp-srv's options as it really accepts them (its typings say `pasv_url` is a string only). */
@@ -56,6 +61,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installDrainGuard();
   installFeatureList();
   installTlsUpgrade();
+  installClientAddress();
 
   const context: GatewayContext = {
     config,
@@ -102,6 +108,16 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   netServer.on('error', (err: Error) => {
     if (netServer.listening) logger.error({ err }, 'FTP server error');
   });
+  if (network.proxyProtocol) {
+    // Before ftp-srv (or TLS) sees a connection, its PROXY header is read and the client's address set on it.
+    const gate = {
+      isTrusted: trustedPeers(network.proxyProtocol.trusted),
+      logger: logger.child({ component: 'proxy' }),
+      headerTimeoutMs: options.proxyHeaderTimeoutMs,
+    };
+    installProxyGate(netServer, gate);
+    registerProxyGate(ftp, gate);
+  }
   replaceDisconnectClient(ftp);
   registerGatewayServer(ftp, context);
   // ftp-srv installs handlers that exit the process at once; the daemon drains transfers itself.

@@ -10,6 +10,7 @@
 // Everything else is as in ftp-srv, which is pinned to 4.6.3 for this reason.
 import net from 'node:net';
 import tls from 'node:tls';
+import { admitProxied, proxyGateForPeer } from '../ftp/proxy/gate';
 import { plainIpv4 } from './passive-address';
 import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls-upgrade';
 
@@ -21,6 +22,8 @@ interface DataSocket extends net.Socket {
 }
 
 interface PassiveConnection {
+  /** The client's address (through a load balancer too). */
+  ip?: string;
   commandSocket: net.Socket;
   secure: boolean;
   reply(code: number, message: string): PromiseLike<unknown>;
@@ -60,8 +63,19 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
         this.dataSocket = null;
         let idleTimer: NodeJS.Timeout | undefined;
 
+        // Through a balancer that forwards the passive ports, the connection starts with a PROXY header naming
+        // the client; then the client's address is checked like a direct connection's.
         const onConnection = (plain: net.Socket): void => {
-          const control = plainIpv4(connection.commandSocket.remoteAddress);
+          const gate = proxyGateForPeer(server, plain.remoteAddress);
+          if (!gate) return acceptData(plain);
+          void admitProxied(plain, gate).then((admitted) => {
+            if (admitted && this.dataServer === dataServer) acceptData(plain);
+            else plain.destroy();
+          });
+        };
+
+        const acceptData = (plain: net.Socket): void => {
+          const control = plainIpv4(connection.ip);
           if (control !== plainIpv4(plain.remoteAddress)) {
             this.log.error({ pasv_connection: plain.remoteAddress, cmd_connection: control }, 'Connecting addresses do not match');
             plain.destroy();

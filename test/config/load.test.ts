@@ -266,3 +266,37 @@ describe('memory check (config_check_enable)', () => {
     assert.deepEqual(await checkResources(load(seedExample()).config), [], 'the seed example fits this machine');
   });
 });
+
+describe('[NETWORK] proxy_protocol and proxy_trusted', () => {
+  it('reads addresses and CIDR ranges of both families; off by default', () => {
+    assert.equal(load(ACCOUNT).config.network.proxyProtocol, undefined);
+    const { config } = load(`${ACCOUNT}[NETWORK]\nproxy_protocol = on\nproxy_trusted = 127.0.0.1, 10.0.0.0/8 fd00::/8,::1\n`);
+    assert.deepEqual(config.network.proxyProtocol, {
+      trusted: [
+        { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
+        { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+        { address: 'fd00::', prefix: 8, family: 'ipv6' },
+        { address: '::1', prefix: 128, family: 'ipv6' },
+      ],
+    });
+  });
+
+  it('names the key and what to fix', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['proxy_protocol = maybe', /\[NETWORK\] proxy_protocol must be true or false/],
+      ['proxy_protocol = on', /\[NETWORK\] proxy_trusted is required when proxy_protocol = on/],
+      ['proxy_protocol = on\nproxy_trusted = lb.example.com', /\[NETWORK\] proxy_trusted entries must be IP addresses or address\/prefix ranges; got "lb.example.com"/],
+      ['proxy_protocol = on\nproxy_trusted = 10.0.0.0/33', /\[NETWORK\] proxy_trusted prefix length of "10.0.0.0\/33" must be 0-32/],
+      ['proxy_protocol = on\nproxy_trusted = 0.0.0.0/0', /\[NETWORK\] proxy_trusted "0.0.0.0\/0" would trust every address/],
+    ];
+    for (const [lines, message] of cases) {
+      const problems = problemsOf(`${ACCOUNT}[NETWORK]\n${lines}\n`);
+      assert.ok(problems.some((p) => message.test(p)), `expected ${message} in:\n${problems.join('\n')}`);
+    }
+  });
+
+  it('warns that proxy_trusted without proxy_protocol does nothing', () => {
+    const { warnings } = load(`${ACCOUNT}[NETWORK]\nproxy_trusted = 10.0.0.5\n`);
+    assert.ok(warnings.some((w) => /proxy_trusted .* is ignored: proxy_protocol is off/.test(w)), warnings.join('\n'));
+  });
+});

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { ProxyHeaderError, readProxyHeader } from '../../src/ftp/proxy/read';
+import type { ProxyHeaderError} from '../../src/ftp/proxy/read';
+import { readProxyHeader } from '../../src/ftp/proxy/read';
 import type { ProxyHeader } from '../../src/ftp/proxy/header';
 
 interface Accepted {

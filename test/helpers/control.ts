@@ -26,12 +26,21 @@ export class ControlConnection {
     socket.on('error', () => undefined);
   }
 
-  static async open(port: number, host = '127.0.0.1'): Promise<ControlConnection> {
-    const socket = net.connect(port, host);
+  /**
+   * Connects to the control port. `localAddress` binds the client's end (another loopback address);
+   * `preamble` is written first (a PROXY protocol header, as a load balancer would).
+   */
+  static async open(
+    port: number,
+    host = '127.0.0.1',
+    options: { localAddress?: string; preamble?: string | Buffer } = {},
+  ): Promise<ControlConnection> {
+    const socket = net.connect({ port, host, localAddress: options.localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
+    if (options.preamble !== undefined) socket.write(options.preamble);
     return new ControlConnection(socket);
   }
 

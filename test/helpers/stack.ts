@@ -21,6 +21,8 @@ export interface StackOptions {
   maxConnectionNum?: number;
   /** Idle timeout of control connections in ms (default: the gateway's 300 s). */
   idleTimeoutMs?: number;
+  /** Deadline of a PROXY protocol header in ms (default: the gateway's). */
+  proxyHeaderTimeoutMs?: number;
   /** Store data on disk under this folder instead of in memory. */
   storeDataDir?: string;
   logger?: Logger;
@@ -85,7 +87,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   let gateway: Gateway;
   try {
-    gateway = await startGateway(config, logger, { idleTimeoutMs: opts.idleTimeoutMs });
+    gateway = await startGateway(config, logger, {
+      idleTimeoutMs: opts.idleTimeoutMs,
+      proxyHeaderTimeoutMs: opts.proxyHeaderTimeoutMs,
+    });
   } catch (err) {
     await store.close();
     throw err;

@@ -1,6 +1,7 @@
 // The client's real address on a connection that came through a load balancer. The PROXY header is read before
-// anything else sees the socket, so the address is set on the socket itself: ftp-srv and every layer above read
-// `remoteAddress` (logs, limits, the data-connection checks) and get the client's, never the balancer's.
+// anything else sees the socket, so the address is set on the raw socket itself (whatever reads its
+// `remoteAddress` gets the client's), and a session's address, ftp-srv's `connection.ip`, is read through any TLS
+// socket later wrapped around it: logs, limits, bans and the data-connection checks all use that one getter.
 import type { Socket } from 'node:net';
 import type { ProxyEndpoint } from './header';
 
@@ -31,4 +32,24 @@ export function clientAddressOf(socket: Socket | undefined): string | undefined 
     if (client) return client.address;
   }
   return socket?.remoteAddress;
+}
+
+interface FtpConnectionPrototype {
+  commandSocket?: Socket;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const FtpConnection = require('ftp-srv/src/connection') as { prototype: FtpConnectionPrototype };
+
+/**
+ * ftp-srv's `connection.ip` read `commandSocket.remoteAddress`, which after AUTH TLS is the TLS socket's TCP peer:
+ * the balancer's address for a proxied session. Now it is the client's, with or without TLS (once per process).
+ */
+export function installClientAddress(): void {
+  Object.defineProperty(FtpConnection.prototype, 'ip', {
+    configurable: true,
+    get(this: FtpConnectionPrototype): string | undefined {
+      return clientAddressOf(this.commandSocket);
+    },
+  });
 }

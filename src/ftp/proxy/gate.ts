@@ -16,6 +16,22 @@ export interface ProxyGateOptions {
   headerTimeoutMs?: number;
 }
 
+/** The gate of each ftp-srv instance with proxy_protocol on, for its passive data listeners. */
+const gates = new WeakMap<object, ProxyGateOptions>();
+
+export function registerProxyGate(ftpServer: object, options: ProxyGateOptions): void {
+  gates.set(ftpServer, options);
+}
+
+/**
+ * For a passive data connection: the proxy settings when its peer is a trusted balancer (the balancer forwards the
+ * passive ports and sends a header there too), else undefined (the client connected directly).
+ */
+export function proxyGateForPeer(ftpServer: object | undefined, peer: string | undefined): ProxyGateOptions | undefined {
+  const gate = ftpServer ? gates.get(ftpServer) : undefined;
+  return gate?.isTrusted(peer) ? gate : undefined;
+}
+
 /** Puts the gate in front of every 'connection' handler `server` has now (call after the server is created). */
 export function installProxyGate(server: Server, options: ProxyGateOptions): void {
   const handlers = server.listeners('connection') as ((socket: Socket) => void)[];
