@@ -13,6 +13,8 @@ export interface CliOptions {
   dataDir?: string;
   /** Seconds between status lines (0 = none). */
   statusSeconds?: number;
+  /** --hash-password [argon2id|bcrypt]: print the hash of a password read from the terminal or stdin. */
+  hashPassword?: 'argon2id' | 'bcrypt';
 }
 
 export const USAGE = `Usage: node bin/ftp-server.js [options]
@@ -24,6 +26,9 @@ Options:
                        Without one, a quick start runs: a local object store under ./data and
                        the FTP server on 127.0.0.1:2121 with a demo login.
   --check-config       validate the configuration, print it with secrets masked, exit 0 (good) or 2 (bad)
+  --hash-password [argon2id|bcrypt]
+                       read a password (typed twice without echo, or the first line of stdin) and print
+                       its hash for ftp_login_user_password (default argon2id)
   --grace SECONDS      on SIGINT/SIGTERM, how long running transfers may finish (default 30)
   --status SECONDS     interval of the status log line (default 60; 0 = off)
   --port PORT          quick start: control port (default 2121)
@@ -64,6 +69,19 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--check-config':
         options.checkConfig = true;
         break;
+      case '--hash-password': {
+        // The scheme is optional: only a following argon2id/bcrypt is taken as its value.
+        const next = inline ?? argv[i + 1];
+        if (next === 'argon2id' || next === 'bcrypt') {
+          options.hashPassword = next;
+          if (inline === undefined) i++;
+        } else if (inline !== undefined) {
+          throw new UsageError(`--hash-password takes argon2id or bcrypt, not ${inline}`);
+        } else {
+          options.hashPassword = 'argon2id';
+        }
+        break;
+      }
       case '--help':
       case '-h':
         options.help = true;

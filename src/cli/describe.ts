@@ -11,6 +11,12 @@ export function maskSecret(value: string): string {
   return `${value.slice(0, 4)}********`;
 }
 
+const PASSWORD_KIND: Record<AccountConfig['passwordScheme'], string> = {
+  plain: '(plain text: consider --hash-password)',
+  bcrypt: '(bcrypt hash)',
+  argon2: '(argon2 hash)',
+};
+
 export function describeConfig(config: ServerConfig): string {
   const lines: string[] = [`# effective configuration from ${config.source}`];
   for (const a of config.accounts) {
@@ -19,7 +25,7 @@ export function describeConfig(config: ServerConfig): string {
     lines.push(
       `[${a.section}]`,
       `ftp_login_user_name = ${a.userName}`,
-      `ftp_login_user_password = ********${describeOrigin(origin.password)}`,
+      `ftp_login_user_password = ********${describeOrigin(origin.password)} ${PASSWORD_KIND[a.passwordScheme]}`,
       `home_dir = ${a.homeDir}`,
       `authority = ${a.authority}`,
       `delete_enable = ${a.deleteEnable}`,

@@ -11,6 +11,7 @@ import { startDaemon } from '../server/daemon';
 import { USAGE, UsageError, parseArgs } from './args';
 import type { CliOptions } from './args';
 import { describeConfig } from './describe';
+import { hashPasswordFromInput } from './hash-password';
 import { quickStartBanner, startQuickStart } from './quick-start';
 
 /** Install root: dist/src/cli -> repository root. */
@@ -51,6 +52,15 @@ export async function main(argv: string[]): Promise<number> {
   if (options.version) {
     out(`cos-ftp-server ${version()}`);
     return EXIT_OK;
+  }
+  if (options.hashPassword) {
+    try {
+      out(await hashPasswordFromInput(options.hashPassword));
+      return EXIT_OK;
+    } catch (e) {
+      err(`ftp-server: --hash-password: ${(e as Error).message}`);
+      return EXIT_FAILURE;
+    }
   }
 
   const configPath = options.config ? path.resolve(options.config) : DEFAULT_CONFIG_PATH;
@@ -99,6 +109,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   logProcessFailures(log.logger);
   for (const w of warnings) log.logger.warn(w);
+  for (const a of config.accounts) {
+    if (a.passwordScheme === 'plain') {
+      log.logger.warn(
+        { section: a.section, user: a.userName },
+        `[${a.section}] ftp_login_user_password is a plain-text password; store its hash instead ` +
+          '(node bin/ftp-server.js --hash-password)',
+      );
+    }
+  }
   try {
     const daemon = await startDaemon(config, log.logger, {
       graceMs: options.graceSeconds === undefined ? undefined : options.graceSeconds * 1000,

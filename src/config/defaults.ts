@@ -74,6 +74,7 @@ export function buildAccount(overrides: Partial<AccountConfig> = {}, index = 0):
     authority: 'RW',
     deleteEnable: true,
     ...overrides,
+    passwordScheme: overrides.passwordScheme ?? 'plain',
   };
   account.prefix = normalizePrefix(account.prefix);
   return account;

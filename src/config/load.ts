@@ -13,6 +13,7 @@ import {
   normalizePrefix,
 } from './defaults';
 import { readIni } from './ini-source';
+import { passwordScheme } from '../util/password-scheme';
 import { resolveSecret } from './secrets';
 import type { SecretOrigin } from './secrets';
 import { PROXY_KEYS, resolveProxyProtocol } from './proxy';
@@ -362,6 +363,8 @@ function readAccount(
   const secretId = secret('cos_secretid', text('cos_secretid'));
   const secretKey = secret('cos_secretkey', text('cos_secretkey'));
   const password = secret('ftp_login_user_password', entries.get('ftp_login_user_password')?.value ?? '');
+  const scheme = passwordScheme(password.value);
+  if (!scheme.ok) problems.push(`[${section}] ftp_login_user_password ${scheme.reason}`);
   if (problems.length > before) return undefined;
 
   return {
@@ -374,6 +377,7 @@ function readAccount(
     protocol,
     prefix: normalizePrefix(text('cos_prefix')),
     password: password.value,
+    passwordScheme: scheme.ok ? scheme.value : 'plain',
     secretOrigins: { secretId: secretId.origin, secretKey: secretKey.origin, password: password.origin },
     authority,
     deleteEnable,

@@ -1,6 +1,7 @@
 // The effective configuration, after loading and validation. Every layer reads these types; only the
 // config loader builds them (from conf/vsftpd.conf) and the quick start (from built-in demo values).
 
+import type { PasswordScheme } from '../util/password-scheme';
 import type { SecretOrigin } from './secrets';
 
 export type Authority = 'R' | 'W' | 'RW';
@@ -31,7 +32,9 @@ export interface AccountConfig {
   /** Optional key prefix inside the bucket, normalised to `''` or `a/b/` (no leading slash, trailing slash). */
   prefix: string;
   userName: string;
+  /** As written: plain text, or a bcrypt / argon2 hash (see passwordScheme). */
   password: string;
+  passwordScheme: PasswordScheme;
   /** Where cos_secretid, cos_secretkey and the password came from (`${env:..}`, `${file:..}`); absent = written inline. */
   secretOrigins?: { secretId: SecretOrigin; secretKey: SecretOrigin; password: SecretOrigin };
   authority: Authority;

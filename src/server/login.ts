@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FtpConnection, FileSystem } from 'ftp-srv';
 import type { Logger } from 'pino';
 import { CosFileSystem } from '../filesystem/cos-filesystem';
+import { verifyPassword } from '../util/password-hash';
 import type { AccountContext, GatewayContext } from './context';
 import type { TlsServerOptions } from './tls-upgrade';
 
@@ -22,17 +23,25 @@ export const MAX_LOGIN_FAILURES = 3;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-/** The account whose user name and password both match; every account is compared, in constant time each. */
-export function findAccount(accounts: AccountContext[], username: string, password: string): AccountContext | undefined {
+/**
+ * The account whose user name and password both match. User names are compared with every account in constant
+ * time; an unknown user name still costs one password check (against an account picked by the name), so the
+ * answer's delay does not tell which names exist.
+ */
+export async function findAccount(
+  accounts: AccountContext[],
+  username: string,
+  password: string,
+): Promise<AccountContext | undefined> {
   const user = digest(username);
-  const pass = digest(password);
   let found: AccountContext | undefined;
   for (const a of accounts) {
-    const userOk = timingSafeEqual(user, digest(a.account.userName));
-    const passOk = timingSafeEqual(pass, digest(a.account.password));
-    if (userOk && passOk && !found) found = a;
+    if (timingSafeEqual(user, digest(a.account.userName)) && !found) found = a;
   }
-  return found;
+  const checked = found ?? accounts[user[0] % Math.max(1, accounts.length)];
+  if (!checked) return undefined;
+  const ok = await verifyPassword(checked.account.password, checked.account.passwordScheme, password);
+  return found && ok ? found : undefined;
 }
 
 /** Session identity for log lines; the password is never logged. */
@@ -42,17 +51,20 @@ function printable(name: string): string {
 
 export function createLoginHandler(context: GatewayContext): LoginListener {
   const log = context.logger.child({ component: 'login' });
-  return ({ connection, username, password }, resolve, reject) => {
-    const account = findAccount(context.accounts, username ?? '', password ?? '');
+  const login = async (connection: FtpConnection, username: string, password: string): Promise<{ fs?: FileSystem; cwd: string }> => {
+    const account = await findAccount(context.accounts, username, password);
     if (!account) {
-      log.warn({ user: printable(username ?? ''), ip: connection.ip }, 'login failed');
-      setTimeout(() => reject(new Error('Login incorrect.')), FAILED_LOGIN_DELAY_MS);
-      return;
+      log.warn({ user: printable(username), ip: connection.ip }, 'login failed');
+      await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));
+      throw new Error('Login incorrect.');
     }
     const sessionLog = context.logger.child({ component: 'fs', user: account.account.userName, session: connection.id });
     const fs = new CosFileSystem(connection, context, account, sessionLog as Logger);
     log.info({ user: account.account.userName, ip: connection.ip, bucket: account.account.bucket, prefix: account.account.prefix }, 'login');
-    resolve({ fs, cwd: '/' });
+    return { fs, cwd: '/' };
+  };
+  return ({ connection, username, password }, resolve, reject) => {
+    login(connection, username ?? '', password ?? '').then(resolve, reject);
   };
 }
 
