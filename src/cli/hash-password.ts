@@ -7,6 +7,8 @@ export type HashScheme = 'argon2id' | 'bcrypt';
 /** Reads one line from a terminal in raw mode, echoing nothing; rejects on Ctrl+C / Ctrl+D. */
 function readHidden(prompt: string): Promise<string> {
   const input = process.stdin;
+  // Echo off before the prompt shows, so that nothing typed after it is echoed.
+  input.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let text = '';
@@ -26,7 +28,6 @@ function readHidden(prompt: string): Promise<string> {
         else text += ch;
       }
     };
-    input.setRawMode(true);
     input.resume();
     input.on('data', onData);
   });

@@ -108,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_BAD_CONFIG;
   }
   logProcessFailures(log.logger);
+  const stopReopening = reopenLogOnSignal(log);
   for (const w of warnings) log.logger.warn(w);
   for (const a of config.accounts) {
     if (a.passwordScheme === 'plain') {
@@ -132,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     err(`ftp-server: cannot start: ${why}`);
     return EXIT_FAILURE;
   } finally {
+    stopReopening();
     log.close();
   }
 }
@@ -150,6 +152,7 @@ async function runQuickStart(options: CliOptions): Promise<number> {
   }
   const log = createDaemonLogger(quick.config.log);
   logProcessFailures(log.logger);
+  const stopReopening = reopenLogOnSignal(log);
   try {
     const store = quick.store;
     const daemon = await startDaemon(quick.config, log.logger, {
@@ -168,8 +171,26 @@ async function runQuickStart(options: CliOptions): Promise<number> {
     await quick.store.close();
     return EXIT_FAILURE;
   } finally {
+    stopReopening();
     log.close();
   }
+}
+
+/**
+ * SIGUSR1 reopens the log file by its name: after an external logrotate has moved cos_v5.log, new lines go to a new
+ * file instead of the moved one. (Node's default for SIGUSR1, starting the inspector, is not wanted in a daemon.)
+ */
+function reopenLogOnSignal(log: DaemonLogger): () => void {
+  const onSignal = (): void => {
+    try {
+      log.reopen();
+      log.logger.info({ file: log.file, signal: 'SIGUSR1' }, 'log file reopened');
+    } catch (e) {
+      err(`ftp-server: SIGUSR1: cannot reopen ${log.file}: ${(e as Error).message}`);
+    }
+  };
+  process.on('SIGUSR1', onSignal);
+  return () => void process.removeListener('SIGUSR1', onSignal);
 }
 
 /**

@@ -32,6 +32,8 @@ export interface DaemonLogger {
   logger: Logger;
   /** The log file path. */
   file: string;
+  /** Opens the log file by its name again, after an external logrotate moved it (SIGUSR1). */
+  reopen(): void;
   /** Flushes and closes the file. */
   close(): void;
 }
@@ -74,5 +76,5 @@ export function createDaemonLogger(config: LogConfig, options: DaemonLoggerOptio
     },
     pino.multistream(streams),
   );
-  return { logger, file, close: () => logFile.close() };
+  return { logger, file, reopen: () => logFile.reopen(), close: () => logFile.close() };
 }

@@ -32,6 +32,8 @@ export interface RotatingFile {
   stream: FileDestination;
   /** Rotates now (also called by the timer); exposed for tests. */
   rotate(): void;
+  /** Opens the file by its name again (SIGUSR1: an external logrotate has moved it). */
+  reopen(): void;
   close(): void;
 }
 
@@ -76,6 +78,11 @@ export function openLogFile(file: string, rotate?: { unit: RotateUnit; backupCou
   return {
     stream,
     rotate: rotateNow,
+    reopen() {
+      // Creates the folder and file again if logrotate removed them; the old descriptor is closed.
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      stream.reopen();
+    },
     close() {
       if (timer) clearTimeout(timer);
       try {

@@ -14,7 +14,9 @@ const ARGON2_OPTIONS: argon2.Options = { algorithm: 2 /* Argon2id */, memoryCost
 const BCRYPT_COST = 10;
 
 export async function hashPassword(plain: string, scheme: 'argon2id' | 'bcrypt' = 'argon2id'): Promise<string> {
-  if (scheme === 'bcrypt') return bcrypt.hash(plain, { cost: BCRYPT_COST });
+  // The library labels its hashes $2y$ (PHP's name); $2b$ is the same algorithm and output under OpenBSD's label,
+  // the one most tools print.
+  if (scheme === 'bcrypt') return (await bcrypt.hash(plain, BCRYPT_COST)).replace(/^\$2y\$/, '$2b$');
   return argon2.hash(plain, ARGON2_OPTIONS);
 }
 
