@@ -1,0 +1,228 @@
+// Client compatibility, each case with the client that showed the problem (issue 10): FileZilla's recursive delete
+// (its command sequence over a raw session) and Perl Net::FTP's recursive mkdir/rmdir on folders that exist only
+// through keys written with the SDK; PHP's ftp extension put + ftp_chmod; rclone's FTP backend copying a tree up
+// and back with modification times; `wget -m`; `ncftpput -R` with times. Every user has its own prefix.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Stack, startStack } from '../helpers/stack';
+import { RawFtp } from './raw';
+import { keysUnder, putObject, run } from './helpers';
+
+const BUCKET = 'bucket1-1250000000';
+const USERS = ['filezilla', 'perl', 'php', 'rclone', 'wget', 'ncftp'] as const;
+type User = (typeof USERS)[number];
+
+let stack: Stack;
+let work: string;
+
+before(async () => {
+  stack = await startStack({
+    accounts: USERS.map((u) => ({ userName: u, password: `${u}-pass`, bucket: BUCKET, prefix: `compat/${u}` })),
+  });
+  work = mkdtempSync(path.join(tmpdir(), 'client-compat-'));
+});
+
+after(async () => {
+  await stack?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const pass = (u: User): string => `${u}-pass`;
+const keysOf = async (u: User, under = ''): Promise<string[]> => {
+  const prefix = `compat/${u}/`;
+  return (await keysUnder(stack.cos(), BUCKET, prefix + under)).map((k) => k.slice(prefix.length));
+};
+const seed = async (u: User, names: string[]): Promise<void> => {
+  for (const name of names) await putObject(stack.cos(), BUCKET, `compat/${u}/${name}`, `content of ${name}`);
+};
+
+/** Relative path -> SHA-256 of every file under `root`. */
+function tree(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(path.relative(root, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** A local tree with files of a few sizes, every file's mtime set to a distinct whole second in 2021. */
+function localTree(name: string): { dir: string; times: Map<string, number> } {
+  const dir = mkdtempSync(path.join(work, `${name}-`));
+  const files: Record<string, number> = { 'top.txt': 10, 'sub/mid.bin': 70_000, 'sub/deeper/low.txt': 0, 'other/x y.txt': 5 };
+  const times = new Map<string, number>();
+  let t = Date.UTC(2021, 5, 1, 12, 0, 0) / 1000;
+  for (const [rel, size] of Object.entries(files)) {
+    const p = path.join(dir, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, Buffer.alloc(size, rel));
+    utimesSync(p, t, t);
+    times.set(rel, t * 1000);
+    t += 3671;
+  }
+  return { dir, times };
+}
+
+describe('FileZilla: recursive delete of folders made only of keys', () => {
+  // FileZilla lists each folder with MLSD, deletes its files, climbs with CWD .., then removes the folders deepest
+  // first. The folders have no marker: before, the last DELE made the folder vanish and CWD/RMD answered 550.
+  test('CWD, MLSD, DELE each file, CWD .., RMD, deepest first: every reply 2xx, nothing left', async () => {
+    await seed('filezilla', ['top/a.txt', 'top/one/b.txt', 'top/one/two/c.txt', 'top/one/two/d.txt', 'top/three/e.txt', 'keep.txt']);
+    const s = await RawFtp.open(stack.ftpPort, 'filezilla', pass('filezilla'));
+    const replies: string[] = [];
+    const ok = async (line: string): Promise<void> => {
+      const r = await s.send(line);
+      replies.push(`${line} -> ${r.text}`);
+      assert.ok(r.code >= 200 && r.code < 300, `${line}: ${r.text}\n${replies.join('\n')}`);
+    };
+    const removeTree = async (dir: string): Promise<void> => {
+      await ok(`CWD ${dir}`);
+      const listing = await s.lines('MLSD');
+      const entries = listing.map((l) => ({ type: /type=(\w+)/.exec(l)?.[1], name: l.slice(l.indexOf('; ') + 2) }));
+      for (const e of entries.filter((x) => x.type === 'dir')) await removeTree(`${dir}/${e.name}`);
+      await ok(`CWD ${dir}`);
+      for (const e of entries.filter((x) => x.type === 'file')) await ok(`DELE ${e.name}`);
+      await ok('CWD ..');
+      await ok(`RMD ${dir}`);
+    };
+    try {
+      await removeTree('/top');
+    } finally {
+      s.close();
+    }
+    assert.deepEqual(await keysOf('filezilla'), ['keep.txt']);
+  });
+});
+
+describe('Perl Net::FTP: mkdir($dir, 1) and rmdir($dir, 1)', () => {
+  test('creates every level of a new path and removes a tree written with the SDK', async () => {
+    await seed('perl', ['sdk/x/1.txt', 'sdk/x/y/2.txt', 'sdk/3.txt']);
+    const script = String.raw`
+use strict; use warnings; use Net::FTP;
+my ($port, $user, $pass) = @ARGV;
+my $f = Net::FTP->new('127.0.0.1', Port => $port, Passive => 1, Timeout => 30) or die "connect: $@";
+$f->login($user, $pass) or die 'login: ' . $f->message;
+my $made = $f->mkdir('p/q/r', 1);
+print 'mkdir=' . (defined $made ? $made : 'undef') . "\n";
+print 'cwd=' . ($f->cwd('/p/q/r') ? 1 : 0) . "\n";
+$f->cwd('/');
+print 'rmdir=' . ($f->rmdir('sdk', 1) ? 1 : 0) . ' ' . $f->code . "\n";
+$f->quit;
+`;
+    const dir = mkdtempSync(path.join(work, 'perl-'));
+    writeFileSync(path.join(dir, 'ftp.pl'), script);
+    const r = await run('perl', [path.join(dir, 'ftp.pl'), String(stack.ftpPort), 'perl', pass('perl')], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^mkdir=\S*p\/q\/r$/m, r.stdout);
+    assert.match(r.stdout, /^cwd=1$/m);
+    assert.match(r.stdout, /^rmdir=1 250$/m, r.stdout);
+    assert.deepEqual(await keysOf('perl'), ['p/', 'p/q/', 'p/q/r/']);
+  });
+});
+
+describe("PHP's ftp extension: put, then ftp_chmod", () => {
+  test('ftp_chmod answers the mode for an uploaded file (WordPress calls it after every upload) and false for a missing one', async () => {
+    const dir = mkdtempSync(path.join(work, 'php-'));
+    writeFileSync(path.join(dir, 'up.txt'), 'uploaded by php');
+    const script = `<?php
+[$_, $port, $user, $pass, $local] = $argv;
+$c = ftp_connect('127.0.0.1', (int)$port, 30) or exit(2);
+ftp_login($c, $user, $pass) or exit(3);
+ftp_pasv($c, true);
+var_dump(ftp_put($c, 'wp/up.txt', $local, FTP_BINARY));
+var_dump(ftp_chmod($c, 0644, 'wp/up.txt'));
+var_dump(@ftp_chmod($c, 0644, 'wp/missing.txt'));
+ftp_close($c);
+`;
+    writeFileSync(path.join(dir, 'ftp.php'), script);
+    await seed('php', ['wp/']);
+    const r = await run('php', [path.join(dir, 'ftp.php'), String(stack.ftpPort), 'php', pass('php'), path.join(dir, 'up.txt')], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['bool(true)', 'int(420)', 'bool(false)'], r.stdout + r.stderr);
+    assert.deepEqual(await keysOf('php'), ['wp/', 'wp/up.txt']);
+  });
+});
+
+describe("rclone's FTP backend: a tree up and back with modification times", () => {
+  test('rclone copy up, rclone check clean, lsl shows the source times, copy back identical with times', async () => {
+    const { dir, times } = localTree('rclone');
+    const back = mkdtempSync(path.join(work, 'rclone-back-'));
+    const obscured = (await run('rclone', ['obscure', pass('rclone')])).stdout.trim();
+    const env = {
+      RCLONE_CONFIG: path.join(work, 'rclone.conf'),
+      RCLONE_CONFIG_GW_TYPE: 'ftp',
+      RCLONE_CONFIG_GW_HOST: '127.0.0.1',
+      RCLONE_CONFIG_GW_PORT: String(stack.ftpPort),
+      RCLONE_CONFIG_GW_USER: 'rclone',
+      RCLONE_CONFIG_GW_PASS: obscured,
+      TZ: 'UTC',
+    };
+    const rclone = (...args: string[]): ReturnType<typeof run> => run('rclone', args, { cwd: work, env, timeoutMs: 120_000 });
+    const up = await rclone('copy', dir, 'gw:tree', '--transfers', '4');
+    assert.equal(up.code, 0, up.stderr);
+    assert.doesNotMatch(up.stderr, /ERROR/, up.stderr);
+    const check = await rclone('check', dir, 'gw:tree');
+    assert.equal(check.code, 0, check.stderr);
+    const lsl = await rclone('lsl', 'gw:tree');
+    assert.equal(lsl.code, 0, lsl.stderr);
+    // `     size YYYY-MM-DD HH:MM:SS.fffffffff name`, in the local time zone (UTC here: TZ is set below).
+    const listed = new Map(
+      lsl.stdout
+        .trim()
+        .split('\n')
+        .map((l) => /^\s*\d+ (\S+ \S+) (.+)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => [m[2], Date.parse(`${m[1].slice(0, 19).replace(' ', 'T')}Z`)]),
+    );
+    assert.deepEqual(new Map([...listed].sort()), new Map([...times].sort()), lsl.stdout);
+    const down = await rclone('copy', 'gw:tree', back);
+    assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual(tree(back), tree(dir));
+    for (const [rel, ms] of times) assert.equal(statSync(path.join(back, rel)).mtimeMs, ms, `${rel}: time kept`);
+    const again = await rclone('copy', dir, 'gw:tree', '-v');
+    assert.match(again.stderr, /Transferred:\s+0 \/ 0/, `nothing sent again:\n${again.stderr}`);
+  });
+});
+
+describe('wget -m', () => {
+  test('mirrors a tree (written by another client) byte for byte', async () => {
+    await seed('wget', ['site/index.txt', 'site/a/b.txt', 'site/a/c/d.txt', 'site/e f.txt']);
+    const dir = mkdtempSync(path.join(work, 'wget-'));
+    const url = `ftp://wget:${pass('wget')}@127.0.0.1:${stack.ftpPort}/site/`;
+    const r = await run('wget', ['-m', '-nH', '-q', url], { cwd: dir, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const got = tree(path.join(dir, 'site'));
+    assert.deepEqual([...got.keys()].filter((k) => !k.endsWith('.listing')).sort(), ['a/b.txt', 'a/c/d.txt', 'e f.txt', 'index.txt']);
+    for (const rel of ['a/b.txt', 'e f.txt']) assert.equal(readFileSync(path.join(dir, 'site', rel), 'utf8'), `content of site/${rel}`);
+  });
+});
+
+describe('ncftpput -R with times', () => {
+  test('uploads a tree into a new folder and sets each file time (MDTM set form)', async () => {
+    const { dir, times } = localTree('ncftp');
+    const r = await run('ncftpput', ['-m', '-R', '-u', 'ncftp', '-p', pass('ncftp'), '-P', String(stack.ftpPort), '127.0.0.1', '/up', path.basename(dir)], {
+      cwd: path.dirname(dir),
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const s = await RawFtp.open(stack.ftpPort, 'ncftp', pass('ncftp'));
+    try {
+      for (const [rel, ms] of times) {
+        const remote = `/up/${path.basename(dir)}/${rel}`;
+        const mdtm = await s.send(`MDTM ${remote}`);
+        const iso = new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+        assert.equal(mdtm.text, `213 ${iso}`, remote);
+      }
+    } finally {
+      s.close();
+    }
+  });
+});
