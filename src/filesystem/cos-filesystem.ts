@@ -14,7 +14,8 @@ import { FtpReplyError, badName, refused, storageError } from './errors';
 import type { Entry } from './format';
 import { type ListingSummary, listDirectory } from './listing';
 import { type Access, can, refusalReason } from './permissions';
-import { type GlobArg, baseName, dirKey, fileKey, globOf, isWithin, namesDirectory, resolvePath, typedDirPart } from './paths';
+import { anyUnder, keepFolder, putMarker } from './folders';
+import { type GlobArg, baseName, dirKey, fileKey, globOf, isWithin, namesDirectory, parentOf, resolvePath, typedDirPart } from './paths';
 import { renameDirectory, renameFile } from './rename';
 
 /** What RNFR found, kept on the session until RNTO. */
@@ -81,13 +82,7 @@ export class CosFileSystem extends FileSystem {
 
   private async isDirectory(path: string): Promise<boolean> {
     if (path === '/') return true;
-    return this.anyUnder(dirKey(this.account.prefix, path));
-  }
-
-  /** Whether any key starts with `prefix` (a directory's marker or content): one GetBucket with max-keys 1. */
-  private async anyUnder(prefix: string): Promise<boolean> {
-    const page = await this.store.listPage({ prefix, maxKeys: 1 });
-    return page.objects.length > 0 || page.prefixes.length > 0;
+    return anyUnder(this.store, dirKey(this.account.prefix, path));
   }
 
   // ---- navigation -------------------------------------------------------------------------------------------
@@ -275,22 +270,31 @@ export class CosFileSystem extends FileSystem {
 
   // ---- directories ------------------------------------------------------------------------------------------
 
-  /** MKD: one GetBucket (already there?) + one PUT of the `dir/` marker. */
+  /**
+   * MKD: one GetBucket (already there?), one more for the parent unless it is the root (as vsftpd, `MKD a/b` without
+   * `a` is a 550, so Net::FTP's `mkdir($dir, 1)` makes each level), then one PUT of the `dir/` marker.
+   */
   override async mkdir(arg: string): Promise<string> {
     const path = this.resolve(arg);
     this.require('write', 'MKD', path);
     if (path === '/') throw refused('/: Directory already exists.');
     const marker = dirKey(this.account.prefix, path);
+    const parent = parentOf(path);
     try {
-      if (await this.anyUnder(marker)) throw refused(`${path}: Directory already exists.`);
-      await this.store.put(marker, Buffer.alloc(0), { length: 0 });
+      const [exists, parentExists] = await Promise.all([anyUnder(this.store, marker), this.isDirectory(parent)]);
+      if (exists) throw refused(`${path}: Directory already exists.`);
+      if (!parentExists) throw refused(`${parent}: No such directory (create it first).`);
+      await putMarker(this.store, marker);
     } catch (err) {
       throw storageError(err, 'MKD');
     }
     return path;
   }
 
-  /** RMD: one GetBucket (max-keys 2: the marker and anything else) + one DELETE of the marker. */
+  /**
+   * RMD: one GetBucket (max-keys 2: the marker and anything else), keepFolder for the parent (one GetBucket unless it
+   * is the root, one PUT when this was the last thing in a parent without a marker), one DELETE of the marker.
+   */
   async removeDirectory(arg: string | null): Promise<string> {
     const path = this.resolve(arg);
     this.require('write', 'RMD', path);
@@ -301,6 +305,7 @@ export class CosFileSystem extends FileSystem {
       const page = await this.store.listPage({ prefix: marker, maxKeys: 2 });
       if (page.objects.length === 0 && page.prefixes.length === 0) throw refused(`${path}: No such directory.`);
       if (page.objects.some((o) => o.key !== marker)) throw refused(`${path}: Directory not empty.`);
+      await keepFolder(this.store, this.account.prefix, parentOf(path), marker);
       await this.store.delete(marker);
     } catch (err) {
       throw storageError(err, 'RMD');
@@ -311,7 +316,10 @@ export class CosFileSystem extends FileSystem {
 
   // ---- files ------------------------------------------------------------------------------------------------
 
-  /** DELE: one HEAD (so a missing file is a 550) + one DELETE. */
+  /**
+   * DELE: one HEAD (so a missing file is a 550), keepFolder for its folder (one GetBucket unless it is the root, one
+   * PUT when this was the last key of a folder without a marker), one DELETE.
+   */
   async deleteFile(arg: string | null): Promise<string> {
     const path = this.resolve(arg);
     this.require('write', 'DELE', path);
@@ -320,6 +328,7 @@ export class CosFileSystem extends FileSystem {
     const key = fileKey(this.account.prefix, path);
     try {
       if (!(await this.store.head(key))) throw refused(`${path}: No such file.`);
+      await keepFolder(this.store, this.account.prefix, parentOf(path), key);
       await this.store.delete(key);
     } catch (err) {
       throw storageError(err, 'DELE');
@@ -402,7 +411,8 @@ export class CosFileSystem extends FileSystem {
 
   /**
    * RNTO. A file: copy + delete (2 requests up to 5 GB). A directory: one GetBucket to check the target, one per
-   * 1000 sources, one copy per object, one Delete Multiple per 1000.
+   * 1000 sources, one copy per object, one Delete Multiple per 1000. Either: keepFolder for the source's folder when
+   * the target is in another one (one GetBucket unless it is the root, one PUT when the folder would vanish).
    */
   async renameTo(source: RenameSource, arg: string | null): Promise<string> {
     const path = this.resolve(arg);
@@ -412,9 +422,20 @@ export class CosFileSystem extends FileSystem {
     if (path === '/') throw badName('/: Not a valid target name.');
     if (path === source.path) return path;
     const prefix = this.account.prefix;
+    const sourceDir = parentOf(source.path);
+    const keepSourceDir = async (leaving: string): Promise<void> => {
+      if (parentOf(path) === sourceDir) return; // the target stays in the folder
+      try {
+        await keepFolder(this.store, prefix, sourceDir, leaving);
+      } catch (err) {
+        throw storageError(err, 'Rename failed, nothing changed');
+      }
+    };
     if (source.kind === 'file' && source.object) {
       if (namesDirectory(arg ?? '')) throw badName(`${path}: Not a valid file name.`);
-      await renameFile(this.store, source.object, fileKey(prefix, path));
+      const targetKey = fileKey(prefix, path);
+      await keepSourceDir(source.object.key);
+      await renameFile(this.store, source.object, targetKey);
       return path;
     }
     if (isWithin(path, source.path)) throw refused(`${path}: A directory cannot be moved into itself.`);
@@ -425,6 +446,7 @@ export class CosFileSystem extends FileSystem {
     } catch (err) {
       throw storageError(err, 'RNTO');
     }
+    await keepSourceDir(dirKey(prefix, source.path));
     const moved = await renameDirectory(this.store, dirKey(prefix, source.path), targetPrefix, this.log);
     this.log.info({ from: source.path, to: path, objects: moved }, 'directory renamed');
     if (isWithin(this.cwdPath, source.path)) this.cwdPath = path + this.cwdPath.slice(source.path.length);

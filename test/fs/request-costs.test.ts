@@ -36,6 +36,14 @@ before(async () => {
   await putObject(cos, BUCKET, 'small/b', 'b');
   await putObject(cos, BUCKET, 'empty/', '');
   await putObject(cos, BUCKET, 'full/x', 'x');
+  // Folders in folders; `loose*` have no marker (written by another tool), so removing their last key keeps them.
+  await putObject(cos, BUCKET, 'nest/', '');
+  await putObject(cos, BUCKET, 'nest/a.txt', 'a');
+  await putObject(cos, BUCKET, 'nest/b.txt', 'b');
+  await putObject(cos, BUCKET, 'nest/empty/', '');
+  await putObject(cos, BUCKET, 'loose/only.txt', 'only');
+  await putObject(cos, BUCKET, 'loose-dir/sub/', '');
+  await putObject(cos, BUCKET, 'loose-move/f.txt', 'f');
   ftp = await RawFtp.open(stack.ftpPort, 'user1', 'pass1');
 });
 
@@ -135,6 +143,13 @@ describe('COS requests per FTP command', () => {
     assert.deepEqual(await measure('MKD', () => expectReply('MKD made', 257)), { GetBucket: 1, PutObject: 1 });
     assert.deepEqual(await measure('RMD empty dir', () => expectReply('RMD empty', 250)), { GetBucket: 1, DeleteObject: 1 });
     assert.deepEqual(await measure('RMD non-empty dir (550)', () => expectReply('RMD full', 550)), { GetBucket: 1 });
+    // Below the root: the parent must exist (MKD), and must not vanish with its last key (RMD: see docs/folders.md).
+    assert.deepEqual(await measure('MKD dir/sub', () => expectReply('MKD nest/made', 257)), { GetBucket: 2, PutObject: 1 });
+    assert.deepEqual(await measure('MKD a/b without a (550)', () => expectReply('MKD none/made', 550)), { GetBucket: 2 });
+    assert.deepEqual(await measure('RMD dir/sub', () => expectReply('RMD nest/empty', 250)), { GetBucket: 2, DeleteObject: 1 });
+    const last = await measure('RMD dir/sub, the last thing in a folder without a marker', () => expectReply('RMD loose-dir/sub', 250));
+    assert.deepEqual(last, { GetBucket: 2, PutObject: 1, DeleteObject: 1 });
+    assert.deepEqual(await keysUnder(stack.cos(), BUCKET, 'loose-dir'), ['loose-dir/']);
   });
 
   test('rename and delete: a file copy + delete; a directory one copy per key, one Delete Multiple per 1000', async () => {
@@ -156,6 +171,17 @@ describe('COS requests per FTP command', () => {
 
     assert.deepEqual(await measure('DELE', () => expectReply('DELE moved.txt', 250)), { HeadObject: 1, DeleteObject: 1 });
     assert.deepEqual(await measure('DELE missing file (550)', () => expectReply('DELE moved.txt', 550)), { HeadObject: 1 });
+    const inDir = await measure('DELE dir/file', () => expectReply('DELE nest/a.txt', 250));
+    assert.deepEqual(inDir, { HeadObject: 1, GetBucket: 1, DeleteObject: 1 });
+    const lastKey = await measure('DELE dir/file, the last key of a folder without a marker', () => expectReply('DELE loose/only.txt', 250));
+    assert.deepEqual(lastKey, { HeadObject: 1, GetBucket: 1, PutObject: 1, DeleteObject: 1 });
+    assert.deepEqual(await keysUnder(stack.cos(), BUCKET, 'loose/'), ['loose/']);
+    const moveOut = await measure('RNFR+RNTO file out of a folder (its last key, no marker)', async () => {
+      await expectReply('RNFR loose-move/f.txt', 350);
+      await expectReply('RNTO nest/f.txt', 250);
+    });
+    assert.deepEqual(moveOut, { HeadObject: 1, GetBucket: 1, PutObject: 1, PutObjectCopy: 1, DeleteObject: 1 });
+    assert.deepEqual(await keysUnder(stack.cos(), BUCKET, 'loose-move'), ['loose-move/']);
   });
 
   test('the table', () => {
