@@ -8,6 +8,7 @@ import { checkResources } from '../config/memory-check';
 import { createDaemonLogger } from '../log/logger';
 import type { DaemonLogger } from '../log/logger';
 import { startDaemon } from '../server/daemon';
+import { plainPasswordWarning, reloadOnSignal } from '../server/reload';
 import { USAGE, UsageError, parseArgs } from './args';
 import type { CliOptions } from './args';
 import { describeConfig } from './describe';
@@ -112,11 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const w of warnings) log.logger.warn(w);
   for (const a of config.accounts) {
     if (a.passwordScheme === 'plain') {
-      log.logger.warn(
-        { section: a.section, user: a.userName },
-        `[${a.section}] ftp_login_user_password is a plain-text password; store its hash instead ` +
-          '(node bin/ftp-server.js --hash-password)',
-      );
+      log.logger.warn({ section: a.section, user: a.userName }, plainPasswordWarning(a.section));
     }
   }
   try {
@@ -125,7 +122,9 @@ export async function main(argv: string[]): Promise<number> {
       statusIntervalMs: options.statusSeconds === undefined ? undefined : options.statusSeconds * 1000,
       readyInfo: { logFile: log.file },
     });
+    const stopReloading = reloadOnSignal(daemon.gateway, configPath, log.logger);
     await daemon.stopped;
+    stopReloading();
     return EXIT_OK;
   } catch (e) {
     const why = describeStartError(e, config.network, '[NETWORK] listen_port');

@@ -4,12 +4,12 @@ import type { Server, Socket } from 'node:net';
 import FtpSrv from 'ftp-srv';
 import type { FtpConnection, FtpServerOptions } from 'ftp-srv';
 import type { Logger } from 'pino';
-import type { ServerConfig } from '../config/types';
+import type { AccountConfig, ServerConfig, TlsConfig } from '../config/types';
 import { scrubbingLogger } from '../log/scrub';
 import { createStore } from '../store/index';
 import { readFileSync } from 'node:fs';
 import { Semaphore } from '../util/semaphore';
-import type { GatewayContext } from './context';
+import type { AccountContext, GatewayContext } from './context';
 import { createLoginHandler } from './login';
 import { installProtocolFixes } from './protocol-fixes';
 import { installListingCommands } from '../filesystem/commands';
@@ -36,6 +36,10 @@ export interface Gateway {
   port: number;
   /** Stop accepting, let transfers finish within graceMs, then close every session. */
   close(graceMs?: number): Promise<void>;
+  /** An account with its own object store (at start, and for accounts a reload adds or changes). */
+  openAccount(account: AccountConfig): AccountContext;
+  /** Reads the certificate and key again and applies the force_* flags, for new TLS handshakes (reload). */
+  applyTls(tls: TlsConfig): void;
 }
 
 export interface GatewayOptions {
@@ -63,10 +67,12 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installTlsUpgrade();
   installClientAddress();
 
+  const storeLog = logger.child({ component: 'store' });
+  const openAccount = (account: AccountConfig): AccountContext => ({ account, store: createStore(account, { logger: storeLog }) });
   const context: GatewayContext = {
     config,
     logger,
-    accounts: config.accounts.map((account) => ({ account, store: createStore(account, { logger: logger.child({ component: 'store' }) }) })),
+    accounts: config.accounts.map(openAccount),
     uploadSlots: new Semaphore(config.transfer.uploadThreadNum),
     stats: { sessions: 0, transfers: 0 },
     draining: false,
@@ -87,11 +93,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     pasv_url: passiveAddressResolver(network.masqueradeAddress),
     greeting: 'Welcome to COS FTP Service',
     // Explicit FTPS: AUTH TLS on the control connection, then every data connection encrypted too (PROT P).
-    // At most TLS 1.2: TLS 1.3 sends session tickets after the handshake, which a client that only writes to a data
-    // connection (lftp's put) never reads; closing with them unread resets the connection and loses its last bytes.
-    tls: network.tls
-      ? { cert: readFileSync(network.tls.certFile), key: readFileSync(network.tls.keyFile), maxVersion: 'TLSv1.2' }
-      : false,
+    tls: network.tls ? tlsOptions(network.tls) : false,
     tlsRequiredForLogin: network.tls?.forceLogins ?? false,
     tlsRequiredForData: network.tls?.forceData ?? false,
     anonymous: false,
@@ -132,7 +134,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   // 'connect' is emitted by ftp-srv 4.6.3 but missing from its typings.
   (ftp as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnection }) => {
     const socket = (connection as unknown as { commandSocket: Socket }).commandSocket;
-    const cap = config.maxConnectionNum;
+    const cap = context.config.maxConnectionNum; // read each time: a reload may change it
     if (context.draining || (cap > 0 && context.stats.sessions >= cap)) {
       // Written directly: the socket is still paused and ftp-srv's 220 is about to follow; end() makes it unwritable.
       socket.end(context.draining ? '421 Server is shutting down.\r\n' : '421 Too many connections, try again later.\r\n');
@@ -186,7 +188,24 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     return closing;
   };
 
-  return { context, port, close };
+  const applyTls = (tls: TlsConfig): void => {
+    // ftp-srv and the TLS layer read these per connection / command; a new options object gets a new context.
+    const live = (ftp as unknown as { options: FtpSrvOptions }).options;
+    live.tls = tlsOptions(tls);
+    live.tlsRequiredForLogin = tls.forceLogins;
+    live.tlsRequiredForData = tls.forceData;
+  };
+
+  return { context, port, close, openAccount, applyTls };
+}
+
+/**
+ * ftp-srv's TLS options. At most TLS 1.2: TLS 1.3 sends session tickets after the handshake, which a client that
+ * only writes to a data connection (lftp's put) never reads; closing with them unread resets the connection and
+ * loses its last bytes.
+ */
+function tlsOptions(tls: TlsConfig): { cert: Buffer; key: Buffer; maxVersion: 'TLSv1.2' } {
+  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), maxVersion: 'TLSv1.2' };
 }
 
 /** Resolves when no transfer runs any more, or after graceMs. */

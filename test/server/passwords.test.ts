@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startLocalCos } from '../../src/store/localcos/index';
 import type { LocalCos } from '../../src/store/localcos/index';
 import { BIN, runCli, runTool, startServerProcess, tempDir } from '../helpers/server-process';
-import { randomPassiveRange } from '../helpers/stack';
+import { accountSection, serverSections } from '../helpers/conf-file';
 
 const KEY = 'hashTestSecretKey0123456789';
 const ARGON_PASSWORD = 'argon pass #1';
@@ -31,32 +31,14 @@ describe('hashed passwords', () => {
     dir = tempDir('passwords');
     store = await startLocalCos({ memory: true, credentials: [{ id: 'AKIDhash', key: KEY }], buckets: ['hashbucket-1250000000'] });
     [argonHash, bcryptHash] = await Promise.all([hashOf(ARGON_PASSWORD), hashOf(BCRYPT_PASSWORD, 'bcrypt')]);
-    const { passivePortMin, passivePortMax } = randomPassiveRange();
-    const account = (n: number, user: string, password: string): string => `[COS_ACCOUNT_${n}]
-cos_secretid = AKIDhash
-cos_secretkey = ${KEY}
-cos_bucket = hashbucket-1250000000
-cos_endpoint = ${store.url}
-cos_prefix = ${user}/
-home_dir = /home/${user}
-ftp_login_user_name = ${user}
-ftp_login_user_password = ${password}
-authority = RW
-`;
+    const account = (index: number, user: string, password: string): string =>
+      accountSection({ index, user, password, secretId: 'AKIDhash', secretKey: KEY, bucket: 'hashbucket-1250000000', endpoint: store.url, ownPrefix: true });
     conf = path.join(dir, 'vsftpd.conf');
     fs.writeFileSync(
       conf,
       `${account(0, 'argon', argonHash)}
 ${account(1, 'bcrypt', bcryptHash)}
-${account(2, 'plain', 'plain-pass')}
-[NETWORK]
-listen_address = 127.0.0.1
-listen_port = 0
-passive_port = ${passivePortMin},${passivePortMax}
-
-[OPTIONAL]
-log_dir = ${path.join(dir, 'logs')}
-`,
+${account(2, 'plain', 'plain-pass')}${serverSections(path.join(dir, 'logs'))}`,
       { mode: 0o600 },
     );
   });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startLocalCos } from '../../src/store/localcos/index';
 import type { LocalCos } from '../../src/store/localcos/index';
 import { REPO_ROOT, runTool, startServerProcess, tempDir } from '../helpers/server-process';
-import { randomPassiveRange } from '../helpers/stack';
+import { accountSection, serverSections } from '../helpers/conf-file';
 
 const UNIT = path.join(REPO_ROOT, 'conf', 'cos-ftp-server.service');
 
@@ -45,30 +45,17 @@ describe('SIGUSR1 reopens the log file', () => {
   before(async () => {
     dir = tempDir('usr1');
     store = await startLocalCos({ memory: true, credentials: [{ id: 'AKIDusr1', key: 'usr1SecretKey' }], buckets: ['usr1bucket-1250000000'] });
-    const { passivePortMin, passivePortMax } = randomPassiveRange();
     conf = path.join(dir, 'vsftpd.conf');
-    fs.writeFileSync(
-      conf,
-      `[COS_ACCOUNT_0]
-cos_secretid = AKIDusr1
-cos_secretkey = usr1SecretKey
-cos_bucket = usr1bucket-1250000000
-cos_endpoint = ${store.url}
-home_dir = /home/usr1
-ftp_login_user_name = usr1
-ftp_login_user_password = usr1-pass
-authority = RW
-
-[NETWORK]
-listen_address = 127.0.0.1
-listen_port = 0
-passive_port = ${passivePortMin},${passivePortMax}
-
-[OPTIONAL]
-log_dir = log
-`,
-      { mode: 0o600 },
-    );
+    const account = accountSection({
+      index: 0,
+      secretId: 'AKIDusr1',
+      secretKey: 'usr1SecretKey',
+      bucket: 'usr1bucket-1250000000',
+      endpoint: store.url,
+      user: 'usr1',
+      password: 'usr1-pass',
+    });
+    fs.writeFileSync(conf, `${account}${serverSections('log')}`, { mode: 0o600 });
   });
   after(async () => {
     await store.close();
