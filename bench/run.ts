@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BenchOptions } from './cases/common';
 import { listCase } from './cases/list';
 import { memoryCase } from './cases/memory';
-import { sessionsCase } from './cases/sessions';
+import { fewSessionsCase, sessionsCase } from './cases/sessions';
 import { downloadCase, storeCase, uploadCase } from './cases/transfer';
 import { releaseMonitors } from './lib/measure';
 import { writeReport } from './lib/report';
@@ -12,15 +12,27 @@ import { fmtBytes, MIB } from './lib/stats';
 import { REPO, Stack } from './lib/stack';
 
 type CaseFn = (stack: Stack, opts: BenchOptions) => Promise<CaseResult>;
-const CASES: Record<string, CaseFn> = { store: storeCase, upload: uploadCase, download: downloadCase, sessions: sessionsCase, list: listCase, memory: memoryCase };
-const ALIASES: Record<string, string> = { 1: 'upload', 2: 'download', 3: 'sessions', 4: 'list' };
+const CASES: Record<string, CaseFn> = {
+  store: storeCase,
+  upload: uploadCase,
+  download: downloadCase,
+  sessions: sessionsCase,
+  list: listCase,
+  few: fewSessionsCase,
+  memory: memoryCase,
+};
+const ALIASES: Record<string, string> = { 1: 'upload', 2: 'download', 3: 'sessions', 4: 'list', 5: 'few' };
 
 const USAGE = `npm run bench -- [options]
-  --cases LIST        comma-separated: store,upload(1),download(2),sessions(3),list(4),memory  (default: all)
+  --cases LIST        comma-separated: store,upload(1),download(2),sessions(3),list(4),few(5),memory  (default: all)
   --size-mib N        big transfer size for store/upload/download (default 1024)
   --repeats N         repeats of every measurement (default 3)
   --sessions N        concurrent sessions in case 3 (default 32)
-  --session-mib N     bytes per session in case 3 (default 32)
+  --session-mib N     bytes per session in cases 3 and 5 (default 32)
+  --few-sessions N    sessions of case 5, each direction on its own (default 8)
+  --original DIR      the runnable original (Tencent's Python server): the anchor folder with run.sh; measured
+                      beside the gateway in cases 1, 2, 3 and 5 (without it those rows are skipped with a note)
+  --held-after-s N    seconds after a case's last transfer at which the servers' RSS is read (default 30)
   --list-count N      objects in the listed folder of case 4 (default 10000)
   --memory-mib A,B    upload sizes of the memory case (default 256,2048)
   --part-size BYTES   gateway min_part_size (default: the configuration's "default")
@@ -35,6 +47,7 @@ interface Args extends BenchOptions {
   threads?: number;
   workDir?: string;
   gatewayProfileDir?: string;
+  originalDir?: string;
   out: string;
 }
 
@@ -45,6 +58,8 @@ function parseArgs(argv: string[]): Args {
     repeats: 3,
     sessions: 32,
     sessionSize: 32 * MIB,
+    fewSessions: 8,
+    heldAfterSeconds: 30,
     listCount: 10_000,
     memorySizes: [256 * MIB, 2048 * MIB],
     out: path.join(REPO, 'BENCHMARKS.md'),
@@ -70,6 +85,9 @@ function parseArgs(argv: string[]): Args {
       case '--repeats': args.repeats = int(); break;
       case '--sessions': args.sessions = int(); break;
       case '--session-mib': args.sessionSize = int() * MIB; break;
+      case '--few-sessions': args.fewSessions = int(); break;
+      case '--held-after-s': args.heldAfterSeconds = int(); break;
+      case '--original': args.originalDir = path.resolve(value()); break;
       case '--list-count': args.listCount = int(); break;
       case '--memory-mib': args.memorySizes = value().split(',').map((v) => Number(v) * MIB); break;
       case '--part-size': args.partSize = int(); break;
@@ -91,6 +109,7 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const stack = await Stack.start({ workDir: args.workDir, partSize: args.partSize, threads: args.threads, maxListFile: args.listCount,
+    originalDir: args.originalDir,
     gatewayNodeArgs: args.gatewayProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.gatewayProfileDir}`] : [],
   });
   const results: CaseResult[] = [];
@@ -108,11 +127,14 @@ async function main(): Promise<void> {
     file: args.out,
     command: `npm run bench${argv ? ` -- ${argv}` : ''}`,
     settings: [
-      `- Repeats: ${args.repeats}. Big transfer: ${fmtBytes(args.size)}. Sessions: ${args.sessions} × ${fmtBytes(args.sessionSize)}. Listing: ${args.listCount.toLocaleString('en-US')} objects. Memory case: ${args.memorySizes.map(fmtBytes).join(', ')}.`,
+      `- Repeats: ${args.repeats}. Big transfer: ${fmtBytes(args.size)}. Sessions: ${args.sessions} × ${fmtBytes(args.sessionSize)} (case 3), ${args.fewSessions} × ${fmtBytes(args.sessionSize)} each way (case 5). Listing: ${args.listCount.toLocaleString('en-US')} objects. Memory case: ${args.memorySizes.map(fmtBytes).join(', ')}.`,
       `- Gateway (\`bin/ftp-server.js\`, own process): min_part_size = ${t.partSizeDefault ? 'default' : t.partSize} → part size ${fmtBytes(t.partSize)}; upload_thread_num = ${t.threadsDefault ? 'default' : t.threads} → ${t.threads}; single_file_max_size default (200 GiB); log_level = ERROR; the account's cos_endpoint is the store's http://127.0.0.1 URL.`,
       '- Store: `bin/cos-local.js --data DIR` (objects on disk in a temp folder, so GiB objects do not sit in the store\'s memory), own process, shared by every path.',
       `- SDK direct: cos-nodejs-sdk-v5 in its own node process, \`Ip\` + \`Protocol: 'http:'\` as the gateway's client; multipart by sliceUploadFile with ChunkSize = ${fmtBytes(t.partSize)}, ChunkParallelLimit = ${t.threads}.`,
       `- rclone: Debian's rclone 1.60 has no \`serve ftp\` (built without it), so \`rclone serve webdav\` (same VFS layer and S3 backend, plain HTTP) stands in, driven by curl; S3 backend, provider Other, path-style, Signature V4, \`--s3-chunk-size ${t.partSize}B --s3-upload-concurrency ${t.threads}\`, VFS cache off (streaming).`,
+      stack.hasOriginal
+        ? '- Original: Tencent\'s cos-ftp-server-V5 (Python 3 port of its anchor: pyftpdlib + cos-python-sdk-v5, unmodified apart from the port), started by the anchor\'s `run.sh` on the same store and bucket; its defaults (part size 20.48 MiB, 8 upload threads), log_level = ERROR. It does no CRC-64 check.'
+        : `- Original: not measured (${args.originalDir ? `no run.sh in ${args.originalDir}` : 'no --original DIR given'}).`,
       '- pyftpdlib: Debian\'s python3-pyftpdlib serving a local folder (`python3 -m pyftpdlib -w`): the FTP ceiling on this machine. Raw TCP: a node process piping the file into a loopback socket, a node process reading and discarding.',
       '- FTP client: curl (passive mode, binary); LIST client: basic-ftp in its own node process.',
     ],

@@ -2,9 +2,12 @@
 import type { Party } from '../lib/processes';
 import { runTool } from '../lib/processes';
 import type { Usage } from '../lib/measure';
-import { Monitor } from '../lib/measure';
-import type { Row } from '../lib/results';
-import type { ClientRun, Stack } from '../lib/stack';
+import { currentRss, Monitor } from '../lib/measure';
+import { sleep } from '../lib/processes';
+import type { Ratio, Row } from '../lib/results';
+import { cpuPerGiBOf, ratio, throughputOf } from '../lib/results';
+import { MIB } from '../lib/stats';
+import type { ClientRun, ServerHandle, Stack } from '../lib/stack';
 
 export interface BenchOptions {
   /** Size of the big transfer (cases upload, download, store), bytes. */
@@ -12,8 +15,12 @@ export interface BenchOptions {
   repeats: number;
   sessions: number;
   sessionSize: number;
+  /** Sessions of case 5 (each direction measured on its own, as the original's anchor does). */
+  fewSessions: number;
   listCount: number;
   memorySizes: number[];
+  /** Seconds after a case's last transfer at which the servers' RSS is read (memory given back). */
+  heldAfterSeconds: number;
 }
 
 export interface Outcome {
@@ -85,4 +92,55 @@ function curlOutcome(code: number, stdout: string, stderr: string, direction: 'u
   const moved = direction === 'up' ? up : down;
   if (moved !== expectBytes) return { failure: `curl moved ${moved} bytes, expected ${expectBytes}` };
   return { seconds: time, bytes: moved };
+}
+
+/** The issue's bound on what a server keeps after its transfers: idle RSS + 64 MiB. */
+const HELD_LIMIT = 64 * MIB;
+
+/**
+ * Memory given back: each server's RSS when idle (just started) and `heldAfterSeconds` after the case's last
+ * transfer. Call `idle()` before the first transfer and `after()` once the last one is done.
+ */
+export class RssHeld {
+  private readonly idleRss = new Map<string, number>();
+  private readonly afterRss = new Map<string, number>();
+
+  constructor(private readonly servers: Record<string, ServerHandle | undefined>) {}
+
+  async idle(): Promise<void> {
+    await sleep(1000);
+    for (const [name, s] of Object.entries(this.servers)) if (s) this.idleRss.set(name, currentRss(s.party.pid));
+  }
+
+  async after(seconds: number): Promise<void> {
+    process.stderr.write(`  waiting ${seconds} s for the servers to give memory back\n`);
+    await sleep(seconds * 1000);
+    for (const [name, s] of Object.entries(this.servers)) if (s) this.afterRss.set(name, currentRss(s.party.pid));
+  }
+
+  /** `<name> RSS N s after the last transfer − idle RSS, MiB` per server; the gateway's against the 64 MiB bound. */
+  ratios(seconds: number): Ratio[] {
+    return [...this.afterRss.entries()].map(([name, after]) => {
+      const idle = this.idleRss.get(name) ?? NaN;
+      const held = (after - idle) / MIB;
+      const detail = `idle ${(idle / MIB).toFixed(0)} MiB, after ${(after / MIB).toFixed(0)} MiB`;
+      const r: Ratio = { name: `${name} RSS ${seconds} s after the last transfer − idle RSS, MiB`, value: held, detail };
+      if (name !== 'gateway') return r;
+      return { ...r, target: `<= ${HELD_LIMIT / MIB}`, met: Number.isFinite(held) ? held <= HELD_LIMIT / MIB : undefined };
+    });
+  }
+}
+
+/** gateway / original throughput (target >= 1) and CPU per GiB (target <= 1.5 x the original's), when it ran. */
+export function originalRatios(gateway: Row, original: Row | undefined): Ratio[] {
+  if (!original || original.runs.length === 0) return [];
+  return [
+    ratio('gateway / original', throughputOf(gateway).median, throughputOf(original).median, '>=', 1),
+    ratio('gateway CPU s per GiB / original\'s', cpuPerGiBOf(gateway).median, cpuPerGiBOf(original).median, '<=', 1.5),
+  ];
+}
+
+/** The line a case prints when the original was not given or its folder is missing. */
+export function originalNote(stack: Stack): string[] {
+  return stack.hasOriginal ? [] : ['The original (Python cos-ftp-server-V5) did not run: no `--original DIR` with its run.sh was given.'];
 }

@@ -7,7 +7,7 @@ import { newRow, peakOf, ratio, throughputOf } from '../lib/results';
 import { fmtBytes, MIB } from '../lib/stats';
 import type { ServerHandle, Stack } from '../lib/stack';
 import type { BenchOptions } from './common';
-import { curl, fromClient, fromPlainClient, measureInto } from './common';
+import { curl, fromClient, fromPlainClient, measureInto, originalNote, originalRatios, RssHeld } from './common';
 import { memoryBound } from './memory';
 
 const WIRE = 'raw loopback TCP (node: file → socket → discard)';
@@ -17,32 +17,50 @@ function settingsLine(stack: Stack, size: number): string {
   return `${fmtBytes(size)} of random bytes from a file. Gateway, SDK and rclone use the same part size (${fmtBytes(t.partSize)}) and parts in flight (${t.threads}).`;
 }
 
-async function withServers<T>(stack: Stack, body: (s: { gateway: ServerHandle; rclone: ServerHandle; pyftpd: ServerHandle; raw: ServerHandle }) => Promise<T>, pyRoot: string, rawFile: string): Promise<T> {
+interface Servers {
+  gateway: ServerHandle;
+  rclone: ServerHandle;
+  pyftpd: ServerHandle;
+  raw: ServerHandle;
+  original?: ServerHandle;
+}
+
+/** Starts every server of a transfer case, runs `body`, then reads the RSS they keep after the last transfer. */
+async function withServers(stack: Stack, opts: BenchOptions, pyRoot: string, rawFile: string, body: (s: Servers) => Promise<void>): Promise<RssHeld> {
   const gateway = await stack.startGateway();
+  const original = stack.hasOriginal ? await stack.startOriginal() : undefined;
   const rclone = await stack.startRclone();
   const pyftpd = await stack.startPyftpd(pyRoot);
   const raw = await stack.startRawSender(rawFile);
+  const held = new RssHeld({ gateway, original });
   try {
-    return await body({ gateway, rclone, pyftpd, raw });
+    await held.idle();
+    await body({ gateway, rclone, pyftpd, raw, original });
+    await held.after(opts.heldAfterSeconds);
+    return held;
   } finally {
-    for (const s of [gateway, rclone, pyftpd, raw]) await stack.stopServer(s);
+    for (const s of [gateway, original, rclone, pyftpd, raw]) if (s) await stack.stopServer(s);
   }
 }
+
+type TransferRows = Record<'gateway' | 'sdk' | 'rclone' | 'pyftpd' | 'raw', Row> & { original?: Row };
 
 export async function uploadCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
   const file = stack.dataFile(opts.size);
   const pyRoot = path.join(stack.dir, 'pyftpd-root');
-  const rows = {
+  const rows: TransferRows = {
     gateway: newRow('gateway: curl -T → FTP → COS multipart', 'gateway'),
+    original: stack.hasOriginal ? newRow('original (Python cos-ftp-server-V5): curl -T → FTP → COS multipart', 'original') : undefined,
     sdk: newRow('SDK sliceUploadFile direct to COS', 'SDK client'),
     rclone: newRow('rclone serve webdav: curl -T (PUT) → S3 multipart', 'rclone'),
     pyftpd: newRow('pyftpdlib, local disk: curl -T', 'pyftpdlib'),
     raw: newRow(WIRE, 'raw sender'),
   };
-  await withServers(stack, async ({ gateway, rclone, pyftpd, raw }) => {
+  const held = await withServers(stack, opts, pyRoot, file, async ({ gateway, rclone, pyftpd, raw, original }) => {
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`upload, repeat ${i + 1}/${opts.repeats}\n`);
       await measureInto(rows.gateway, stack, gateway.party, () => curl('up', gateway.url('bench-up-gateway.bin'), opts.size, file));
+      if (original && rows.original) await measureInto(rows.original, stack, original.party, () => curl('up', original.url('bench-up-original.bin'), opts.size, file));
       await measureInto(rows.sdk, stack, undefined, async () =>
         fromClient(await stack.sdk({ op: 'multipart', key: 'bench-up-sdk.bin', file, partSize: stack.transfer.partSize, threads: stack.transfer.threads }), opts.size),
       );
@@ -51,10 +69,11 @@ export async function uploadCase(stack: Stack, opts: BenchOptions): Promise<Case
       fs.rmSync(path.join(pyRoot, 'up.bin'), { force: true });
       await measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size));
     }
-  }, pyRoot, file);
-  const result = transferResult('upload', 'Case 1: upload', settingsLine(stack, opts.size), rows);
+  });
+  const result = transferResult(stack, 'upload', 'Case 1: upload', settingsLine(stack, opts.size), rows);
   const bound = memoryBound(stack);
   result.ratios.push(ratio('gateway peak RSS / bound', peakOf(rows.gateway).median, bound, '<=', 1, `bound ${(bound / MIB).toFixed(0)} MiB`));
+  result.ratios.push(...held.ratios(opts.heldAfterSeconds));
   return result;
 }
 
@@ -68,36 +87,41 @@ export async function downloadCase(stack: Stack, opts: BenchOptions): Promise<Ca
   const pyFile = path.join(pyRoot, 'dl.bin');
   fs.rmSync(pyFile, { force: true });
   fs.linkSync(file, pyFile);
-  const rows = {
+  const rows: TransferRows = {
     gateway: newRow('gateway: COS GetObject → FTP → curl', 'gateway'),
+    original: stack.hasOriginal ? newRow('original (Python cos-ftp-server-V5): COS GetObject → FTP → curl', 'original') : undefined,
     sdk: newRow('SDK getObject direct, streamed to a discarding sink', 'SDK client'),
     rclone: newRow('rclone serve webdav: S3 GET → curl (GET)', 'rclone'),
     pyftpd: newRow('pyftpdlib, local disk: curl', 'pyftpdlib'),
     raw: newRow(WIRE, 'raw sender'),
   };
-  await withServers(stack, async ({ gateway, rclone, pyftpd, raw }) => {
+  const held = await withServers(stack, opts, pyRoot, file, async ({ gateway, rclone, pyftpd, raw, original }) => {
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`download, repeat ${i + 1}/${opts.repeats}\n`);
       await measureInto(rows.gateway, stack, gateway.party, () => curl('down', gateway.url(key), opts.size));
+      if (original && rows.original) await measureInto(rows.original, stack, original.party, () => curl('down', original.url(key), opts.size));
       await measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'get', key }), opts.size));
       await measureInto(rows.rclone, stack, rclone.party, () => curl('down', rclone.url(key), opts.size));
       await measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('down', pyftpd.url('dl.bin'), opts.size));
       await measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size));
     }
-  }, pyRoot, file);
+  });
   fs.rmSync(pyFile, { force: true });
-  return transferResult('download', 'Case 2: download', `${settingsLine(stack, opts.size)} The object was uploaded once by the SDK (multipart).`, rows);
+  const result = transferResult(stack, 'download', 'Case 2: download', `${settingsLine(stack, opts.size)} The object was uploaded once by the SDK (multipart).`, rows);
+  result.ratios.push(...held.ratios(opts.heldAfterSeconds));
+  return result;
 }
 
-function transferResult(id: string, title: string, line: string, rows: Record<'gateway' | 'sdk' | 'rclone' | 'pyftpd' | 'raw', Row>): CaseResult {
+function transferResult(stack: Stack, id: string, title: string, line: string, rows: TransferRows): CaseResult {
   const m = (row: Row): number => throughputOf(row).median;
   return {
     id,
     title,
-    lines: [line],
+    lines: [line, ...originalNote(stack)],
     kind: 'throughput',
-    rows: Object.values(rows),
+    rows: Object.values(rows).filter((r): r is Row => r !== undefined),
     ratios: [
+      ...originalRatios(rows.gateway, rows.original),
       ratio('gateway / SDK direct', m(rows.gateway), m(rows.sdk), '>=', 0.9),
       ratio('gateway / rclone', m(rows.gateway), m(rows.rclone), '>=', 1),
       ratio('gateway / pyftpdlib (FTP ceiling)', m(rows.gateway), m(rows.pyftpd)),

@@ -1,13 +1,19 @@
 // Peak RSS and CPU seconds of running processes over one measurement. Peak RSS: the kernel's high-water mark
 // (VmHWM, reset through /proc/<pid>/clear_refs at the start), cross-checked by pidusage samples every 100 ms.
-// CPU seconds: utime + stime from /proc/<pid>/stat, end minus start.
+// CPU seconds: utime + stime from /proc/<pid>/stat, end minus start. RSS afterwards: VmRSS a moment after the end
+// (what the process keeps once the transfer is over).
 import fs from 'node:fs';
 import pidusage from 'pidusage';
 
 export interface Usage {
   peakRss: number;
   cpuSeconds: number;
+  /** VmRSS shortly after the measurement ended (absent for clients that report their own usage). */
+  rssAfter?: number;
 }
+
+/** How long after a measurement its processes' RSS is read: long enough for a transfer's last callbacks. */
+const SETTLE_MS = 1000;
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every Linux build in practice). */
 const CLOCK_TICKS = 100;
@@ -29,6 +35,16 @@ function highWaterMark(pid: number): number {
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** Current resident set size (VmRSS), bytes; NaN when the process is gone. */
+export function currentRss(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
   }
 }
 
@@ -77,6 +93,8 @@ export class Monitor {
         cpuSeconds: cpuSeconds(pid) - (this.startCpu.get(pid) ?? 0),
       };
     }
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    for (const [name, pid] of Object.entries(this.parties)) result[name].rssAfter = currentRss(pid);
     return result;
   }
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CaseResult, Row } from './results';
-import { cpuOf, peakOf, secondsOf, throughputOf } from './results';
+import { cpuOf, cpuPerGiBOf, peakOf, rssAfterOf, secondsOf, throughputOf } from './results';
 import { fmtSpread, MIB, spread } from './stats';
 
 export const NOTES_MARKER = '<!-- notes: everything below this line is written by hand and kept when the benchmark rewrites the file -->';
@@ -42,22 +42,28 @@ const mib = (bytes: number): string => (bytes / MIB).toFixed(0);
 
 function rowCells(c: CaseResult, row: Row): string[] {
   const failed = row.failures.length ? ` **(${row.failures.length} failed)**` : '';
-  const usage = [fmtSpread(peakOf(row), 0, MIB), fmtSpread(cpuOf(row), 2), row.party === 'store' ? '—' : fmtSpread(cpuOf(row, 'store'), 2)];
+  const usage = [
+    fmtSpread(peakOf(row), 0, MIB),
+    fmtSpread(rssAfterOf(row), 0, MIB),
+    fmtSpread(cpuOf(row), 2),
+    row.party === 'store' ? '—' : fmtSpread(cpuOf(row, 'store'), 2),
+  ];
   if (c.kind === 'time') {
     const entries = spread(row.runs.map((r) => r.count ?? NaN));
     return [`${row.label}${failed}`, row.party, fmtSpread(secondsOf(row), 3), fmtSpread(entries, 0), ...usage];
   }
   const errors = spread(row.runs.map((r) => r.errors ?? 0));
   const size = row.runs.length ? mib(row.runs[0].bytes) : 'n/a';
-  return [`${row.label}${failed}`, row.party, size, fmtSpread(throughputOf(row)), fmtSpread(secondsOf(row), 2), fmtSpread(errors, 0), ...usage];
+  const [peak, after, cpu, storeCpu] = usage;
+  const cells = [`${row.label}${failed}`, row.party, size, fmtSpread(throughputOf(row)), fmtSpread(secondsOf(row), 2), fmtSpread(errors, 0)];
+  return [...cells, peak, after, cpu, fmtSpread(cpuPerGiBOf(row), 2), storeCpu];
 }
 
 function caseTable(c: CaseResult): string[] {
-  const usage = ['peak RSS MiB', 'CPU s', 'store CPU s'];
   const head =
     c.kind === 'time'
-      ? ['path', 'measured process', 'seconds', 'entries', ...usage]
-      : ['path', 'measured process', 'MiB moved', 'MiB/s', 'seconds', 'errors', ...usage];
+      ? ['path', 'measured process', 'seconds', 'entries', 'peak RSS MiB', 'RSS held afterwards MiB', 'CPU s', 'store CPU s']
+      : ['path', 'measured process', 'MiB moved', 'MiB/s', 'seconds', 'errors', 'peak RSS MiB', 'RSS held afterwards MiB', 'CPU s', 'CPU s per GiB', 'store CPU s'];
   const lines = [`| ${head.join(' | ')} |`, `|${' --- |'.repeat(head.length)}`];
   for (const row of c.rows) lines.push(`| ${rowCells(c, row).join(' | ')} |`);
   return lines;
@@ -109,7 +115,9 @@ export function writeReport(input: ReportInput): void {
     `Written by \`${input.command}\` (bench/run.ts). Every figure is the median of the repeats, with the spread`,
     '(min–max) in brackets. MiB/s = payload MiB per second of the client’s own clock (connect to done). Peak RSS is',
     'the kernel’s high-water mark of the process during that one measurement (VmHWM, reset before it); CPU s is',
-    'user + system time of the process during it. Every server and client runs as its own process on one machine, so',
+    'user + system time of the process during it (all its threads), and CPU s per GiB the same divided by the GiB of',
+    'payload it moved. RSS held afterwards is the process’s VmRSS one second after the measurement ended (for the',
+    'servers, which stay up; the SDK clients exit). Every server and client runs as its own process on one machine, so',
     'all of them share its cores.',
     '',
     '## Machine and versions',

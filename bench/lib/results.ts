@@ -50,6 +50,10 @@ export const throughputOf = (row: Row): Spread => spread(row.runs.map((r) => r.b
 export const secondsOf = (row: Row): Spread => spread(row.runs.map((r) => r.seconds));
 export const peakOf = (row: Row, name = row.party): Spread => spread(row.runs.map((r) => r.usage[name]?.peakRss ?? NaN));
 export const cpuOf = (row: Row, name = row.party): Spread => spread(row.runs.map((r) => r.usage[name]?.cpuSeconds ?? NaN));
+/** CPU seconds of the party per GiB of payload it moved. */
+export const cpuPerGiBOf = (row: Row, name = row.party): Spread =>
+  spread(row.runs.map((r) => (r.bytes > 0 ? (r.usage[name]?.cpuSeconds ?? NaN) / (r.bytes / 1024 ** 3) : NaN)));
+export const rssAfterOf = (row: Row, name = row.party): Spread => spread(row.runs.map((r) => r.usage[name]?.rssAfter ?? NaN));
 
 /** Ratio of two medians with a `>=` or `<=` target. */
 export function ratio(name: string, a: number, b: number, op?: '>=' | '<=', bound?: number, detail?: string): Ratio {

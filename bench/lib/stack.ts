@@ -14,6 +14,9 @@ import type { Party, ToolResult } from './processes';
 export const REPO = path.resolve(__dirname, '../../..');
 const CLIENTS = path.resolve(__dirname, '../clients');
 
+/** The read-write account the anchor's run.sh writes into the original's configuration. */
+const ORIGINAL_USER = { name: 'alice', password: 'alicepw' };
+
 export const ACCOUNT = { secretId: 'AKIDbench', secretKey: 'bench-secret-key', bucket: 'bench-1250000000', user: 'bench', password: 'bench' };
 
 export interface TransferSettings {
@@ -40,6 +43,10 @@ export interface StackOptions {
   gatewayNodeArgs?: string[];
   /** max_list_file: at least the size of the listed folder, so a LIST returns every entry. */
   maxListFile?: number;
+  /** The runnable original (Tencent's Python cos-ftp-server-V5): the folder with its run.sh, or undefined. */
+  originalDir?: string;
+  /** Extra [OPTIONAL] lines of the gateway's configuration (e.g. an upload buffer budget). */
+  gatewayExtraConf?: string[];
 }
 
 export class Stack {
@@ -149,6 +156,42 @@ export class Stack {
     return this.track(party, port, (key) => `http://${ACCOUNT.user}:${ACCOUNT.password}@127.0.0.1:${port}/${key}`);
   }
 
+  /** Whether the original can be started (an anchor folder with run.sh was given and exists). */
+  get hasOriginal(): boolean {
+    return this.options.originalDir !== undefined && fs.existsSync(path.join(this.options.originalDir, 'run.sh'));
+  }
+
+  /**
+   * Tencent's original (Python, pyftpdlib + the COS Python SDK) on the same store, through the anchor's run.sh: the
+   * bench account's bucket and keys, its default part size and upload threads, log level ERROR like the gateway.
+   * Built once per work folder (ORIG_WORK inside it), so it never touches another user's copy.
+   */
+  async startOriginal(): Promise<ServerHandle> {
+    const dir = this.options.originalDir;
+    if (!dir || !this.hasOriginal) throw new Error('no original anchor folder');
+    const port = await freePort();
+    const [low, high] = await freePortRange(100);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ORIG_WORK: path.join(this.dir, 'original'),
+      RUN_DIR: path.join(this.dir, 'original-run'),
+      BUCKET: ACCOUNT.bucket,
+      SECRET_ID: ACCOUNT.secretId,
+      SECRET_KEY: ACCOUNT.secretKey,
+      PASV: `${low},${high}`,
+      ALICE_PW: ORIGINAL_USER.password,
+      MAX_CONNECTION_NUM: '512',
+      LOG_LEVEL: 'ERROR',
+    };
+    const party = await startParty('original', 'bash', [path.join(dir, 'run.sh'), String(port), String(this.storePort)], {
+      env,
+      logFile: path.join(this.dir, 'logs', 'original.log'),
+      readyPort: port,
+      timeoutMs: 120_000,
+    });
+    return this.track(party, port, (key) => `ftp://${ORIGINAL_USER.name}:${ORIGINAL_USER.password}@127.0.0.1:${port}/${key}`);
+  }
+
   /** Debian's pyftpdlib serving a local folder: the FTP ceiling on this machine. */
   async startPyftpd(root: string): Promise<ServerHandle> {
     fs.mkdirSync(root, { recursive: true });
@@ -241,6 +284,7 @@ function gatewayConf(storeUrl: string, port: number, passive: [number, number], 
     'max_connection_num = 512',
     // A LIST of the benchmark's folder must return every entry.
     `max_list_file = ${Math.max(1000, options.maxListFile ?? 10_000)}`,
+    ...(options.gatewayExtraConf ?? []),
     // Errors only: per-command info lines are not what is measured.
     'log_level = ERROR',
     `log_dir = ${logDir}`,
