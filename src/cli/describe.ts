@@ -61,6 +61,7 @@ export function describeConfig(config: ServerConfig): string {
     '[OPTIONAL]',
     `min_part_size = ${transfer.minPartSize}`,
     `upload_thread_num = ${transfer.uploadThreadNum}`,
+    `upload_buffer_size = ${transfer.uploadBufferSize} (${(transfer.uploadBufferSize / 1024 ** 2).toFixed(0)} MiB for all uploads' parts together)`,
     `max_connection_num = ${config.maxConnectionNum}${config.maxConnectionNum === 0 ? ' (unlimited)' : ''}`,
     `max_list_file = ${config.maxListFile}`,
     `log_level = ${log.level.toUpperCase()}`,

@@ -1,6 +1,7 @@
 // The original's defaults, and a way to build a complete ServerConfig in code (quick start, tests).
 import os from 'node:os';
 import path from 'node:path';
+import { defaultUploadBufferSize } from './memory';
 import type { AccountConfig, LogConfig, NetworkConfig, ServerConfig, TransferConfig } from './types';
 
 export const MIB = 1024 * 1024;
@@ -82,11 +83,19 @@ export function buildAccount(overrides: Partial<AccountConfig> = {}, index = 0):
 
 /** A complete ServerConfig from the original's defaults and overrides (no validation; callers build sane values). */
 export function buildServerConfig(overrides: ConfigOverrides = {}): ServerConfig {
-  const transfer: TransferConfig = {
+  const sized = {
     singleFileMaxSize: DEFAULTS.singleFileMaxSize,
     minPartSize: defaultMinPartSize(overrides.transfer?.singleFileMaxSize ?? DEFAULTS.singleFileMaxSize),
     uploadThreadNum: defaultUploadThreadNum(),
     ...overrides.transfer,
+  };
+  const transfer: TransferConfig = {
+    uploadBufferSize: defaultUploadBufferSize({
+      maxConnectionNum: overrides.maxConnectionNum ?? DEFAULTS.maxConnectionNum,
+      maxListFile: overrides.maxListFile ?? DEFAULTS.maxListFile,
+      transfer: sized,
+    }),
+    ...sized,
   };
   return {
     accounts: (overrides.accounts ?? [{}]).map((a, i) => buildAccount(a, i)),

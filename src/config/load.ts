@@ -17,6 +17,8 @@ import { passwordScheme } from '../util/password-scheme';
 import { resolveSecret } from './secrets';
 import type { SecretOrigin } from './secrets';
 import { PROXY_KEYS, resolveProxyProtocol } from './proxy';
+import { defaultUploadBufferSize, minimumUploadBufferSize } from './memory';
+import type { MemoryInputs } from './memory';
 import { TLS_KEYS, resolveTls } from './tls';
 import type { IniValue } from './ini-source';
 import type { AccountConfig, Authority, LogLevel, RotateUnit, ServerConfig } from './types';
@@ -81,6 +83,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   OPTIONAL: [
     'min_part_size',
     'upload_thread_num',
+    'upload_buffer_size',
     'max_connection_num',
     'max_list_file',
     'log_level',
@@ -271,6 +274,8 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
   );
   const backupCount = read('OPTIONAL', 'log_backup_count', (t) => parseInteger(t, 1, 100_000), DEFAULTS.logBackupCount);
   const configCheckEnable = read('OPTIONAL', 'config_check_enable', parseBoolean, DEFAULTS.configCheckEnable);
+  const sizing = { maxConnectionNum, maxListFile, transfer: { minPartSize, uploadThreadNum: uploadThreadNum ?? defaultUploadThreadNum(cpuCount) } };
+  const uploadBufferSize = readUploadBufferSize(read, sizing, problems, warnings);
 
   if (problems.length) throw new ConfigError(source, problems, warnings);
 
@@ -289,7 +294,8 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
       transfer: {
         singleFileMaxSize,
         minPartSize,
-        uploadThreadNum: uploadThreadNum ?? defaultUploadThreadNum(cpuCount),
+        uploadThreadNum: sizing.transfer.uploadThreadNum,
+        uploadBufferSize,
       },
       maxConnectionNum,
       maxListFile,
@@ -308,6 +314,33 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
 }
 
 type Reader = <T>(section: string, key: string, parse: (text: string) => Parsed<T>, fallback: T) => T;
+
+/**
+ * `upload_buffer_size`: bytes, or `default` (from the available memory). It must hold at least one part, or an
+ * upload could never get space; fewer parts than upload_thread_num + 2 works, but leaves upload threads idle.
+ */
+function readUploadBufferSize(read: Reader, sizing: MemoryInputs, problems: string[], warnings: string[]): number {
+  const explicit = read<number | undefined>(
+    'OPTIONAL',
+    'upload_buffer_size',
+    (t) => (isDefaultToken(t) ? { ok: true, value: undefined } : parseSize(t, 1, Number.MAX_SAFE_INTEGER)),
+    undefined,
+  );
+  if (explicit === undefined) return defaultUploadBufferSize(sizing);
+  const part = sizing.transfer.minPartSize;
+  if (explicit < part) {
+    problems.push(
+      `[OPTIONAL] upload_buffer_size ${explicit} is less than one upload part (min_part_size in effect: ${part} bytes); ` +
+        `raise it to at least ${part}, or set it to default`,
+    );
+  } else if (explicit < minimumUploadBufferSize(sizing)) {
+    warnings.push(
+      `[OPTIONAL] upload_buffer_size ${explicit} holds fewer than upload_thread_num + 2 parts of ${part} bytes ` +
+        `(${minimumUploadBufferSize(sizing)}); uploads will wait for buffer space and upload threads stay idle`,
+    );
+  }
+  return explicit;
+}
 
 function readAccount(
   section: string,

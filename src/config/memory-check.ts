@@ -1,15 +1,12 @@
 // The original's start-up check (config_check_enable): refuse to start when the estimated peak memory of the
 // server is more than 60 % of the memory available to it.
-import fs from 'node:fs';
-import os from 'node:os';
 import pidusage from 'pidusage';
 import { GIB, MIB } from './defaults';
+import { MEMORY_SHARE, availableMemory, baseMemory } from './memory';
 import type { ServerConfig } from './types';
 
-const KIB = 1024;
 /** The original refuses single_file_max_size above 40 TB (40 * 1000 GiB). */
 export const SINGLE_FILE_LIMIT = 40 * 1000 * GIB;
-export const MEMORY_SHARE = 0.6;
 
 export interface MemoryEstimate {
   /** Bytes the server may need at peak, by the original's formula. */
@@ -22,26 +19,16 @@ export interface MemoryEstimate {
 
 /**
  * The original's formula: 20 MB base + 2 MB per connection + max_list_file KB per listing connection (half of the
- * connections) + one part buffer per upload (half of the connections plus the upload threads). Connections are
- * counted as max_connection_num - 1, as in the original; 0 (unlimited) is estimated as 512.
+ * connections) + one part buffer per upload (half of the connections plus the upload threads), the last never more
+ * than upload_buffer_size (the budget bounds it).
  */
 export function requiredMemory(config: ServerConfig): number {
   const connections = (config.maxConnectionNum > 0 ? config.maxConnectionNum : 512) - 1;
-  const perConnection = connections * 2 * MIB;
-  const listing = (connections / 2) * config.maxListFile * KIB;
-  const uploadBuffers = (connections / 2 + config.transfer.uploadThreadNum) * config.transfer.minPartSize;
-  return Math.ceil(20 * MIB + perConnection + listing + uploadBuffers);
-}
-
-/** MemAvailable from /proc/meminfo (what the kernel can give without swapping), else os.freemem(). */
-export function availableMemory(): number {
-  try {
-    const m = /^MemAvailable:\s+(\d+)\s+kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
-    if (m) return Number(m[1]) * KIB;
-  } catch {
-    // not Linux: fall through
-  }
-  return os.freemem();
+  const uploadBuffers = Math.min(
+    (connections / 2 + config.transfer.uploadThreadNum) * config.transfer.minPartSize,
+    config.transfer.uploadBufferSize,
+  );
+  return Math.ceil(baseMemory(config) + uploadBuffers);
 }
 
 export async function estimateMemory(config: ServerConfig): Promise<MemoryEstimate> {

@@ -85,6 +85,8 @@ export interface TransferConfig {
   minPartSize: number;
   /** Concurrent part uploads across the server (already resolved from `default`). */
   uploadThreadNum: number;
+  /** Bytes all uploads together may hold for their parts (`upload_buffer_size`, resolved from `default`). */
+  uploadBufferSize: number;
 }
 
 export interface LogConfig {

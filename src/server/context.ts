@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { AccountConfig, ServerConfig } from '../config/types';
 import type { ObjectStore } from '../store/object-store';
+import type { UploadBufferBudget } from '../transfer/buffer-budget';
 import type { Semaphore } from '../util/semaphore';
 
 /** One configured account with its object store. */
@@ -17,6 +18,8 @@ export interface GatewayContext {
   accounts: AccountContext[];
   /** Part uploads in flight across the whole server (`upload_thread_num`). */
   uploadSlots: Semaphore;
+  /** Bytes held for upload parts across the whole server (`upload_buffer_size`); current and peak for metrics. */
+  uploadBuffers: UploadBufferBudget;
   /** Live figures for the status line. */
   stats: { sessions: number; transfers: number };
   /**

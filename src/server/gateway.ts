@@ -8,6 +8,7 @@ import type { AccountConfig, ServerConfig, TlsConfig } from '../config/types';
 import { scrubbingLogger } from '../log/scrub';
 import { createStore } from '../store/index';
 import { readFileSync } from 'node:fs';
+import { UploadBufferBudget } from '../transfer/buffer-budget';
 import { Semaphore } from '../util/semaphore';
 import type { AccountContext, GatewayContext } from './context';
 import { createLoginHandler } from './login';
@@ -74,6 +75,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     logger,
     accounts: config.accounts.map(openAccount),
     uploadSlots: new Semaphore(config.transfer.uploadThreadNum),
+    uploadBuffers: new UploadBufferBudget(config.transfer.uploadBufferSize),
     stats: { sessions: 0, transfers: 0 },
     draining: false,
   };

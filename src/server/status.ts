@@ -7,6 +7,10 @@ export interface StatusFigures {
   transfers: number;
   uploadSlotsInUse: number;
   uploadSlotsWaiting: number;
+  /** Bytes reserved for upload parts now, the most since start, and uploads waiting for space. */
+  uploadBufferBytes: number;
+  uploadBufferPeakBytes: number;
+  uploadBufferWaiting: number;
   rssMiB: number;
   /** Percent of one CPU since the previous sample. */
   cpuPercent: number;
@@ -27,6 +31,9 @@ export async function sampleStatus(context: GatewayContext): Promise<StatusFigur
     transfers: context.stats.transfers,
     uploadSlotsInUse: context.uploadSlots.inUse,
     uploadSlotsWaiting: context.uploadSlots.waiting,
+    uploadBufferBytes: context.uploadBuffers.current,
+    uploadBufferPeakBytes: context.uploadBuffers.peak,
+    uploadBufferWaiting: context.uploadBuffers.waiting,
     rssMiB: Math.round(rss / 1024 / 1024),
     cpuPercent: Math.round(cpu * 10) / 10,
   };

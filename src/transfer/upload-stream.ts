@@ -13,6 +13,7 @@ import { type ObjectStore, StoreError, describeError } from '../store/object-sto
 import { crc64Combine } from '../util/crc64-combine';
 import { TransferError, aborted, storageFailed, tooLarge } from './errors';
 import { MAX_PART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, PartSizer } from './part-size';
+import type { Reservation } from './buffer-budget';
 import type { TransferTarget } from './target';
 
 /** Parts of one upload in flight at once, at most (also bounded by half the server-wide upload slots). */
@@ -30,6 +31,8 @@ interface FilledPart {
   chunks: Buffer[];
   size: number;
   crc: string;
+  /** The part's share of the upload buffer budget, given back once its bytes are dropped. */
+  space: Reservation | undefined;
 }
 
 interface StoredPart {
@@ -59,6 +62,8 @@ export class CosUploadStream extends Writable {
 
   private chunks: Buffer[] = [];
   private pendingBytes = 0;
+  /** Budget space for the part being filled, reserved whole before its first byte is taken. */
+  private space: Reservation | undefined;
   private pendingCrc = new Crc64();
   /** MD5 of the bytes so far while the whole file may still go up in one PutObject (its Content-MD5), computed as
    *  the bytes arrive so that no large hash blocks the event loop at the end. */
@@ -182,6 +187,7 @@ export class CosUploadStream extends Writable {
     if (body.length !== size || (head.crc !== undefined && crc !== head.crc)) {
       throw storageFailed('the current file changed while appending');
     }
+    await this.reserveSpace();
     this.chunks.push(body);
     this.pendingCrc.update(body);
     this.wholeMd5?.update(body);
@@ -215,6 +221,7 @@ export class CosUploadStream extends Writable {
       const partSize = this.partSizeNow();
       // A full part is sent only once a further byte proves it is not the whole file (that one goes up by PUT).
       if (this.pendingBytes >= partSize) await this.flushPart();
+      if (!this.space) await this.reserveSpace();
       const take = Math.min(rest.length, this.partSizeNow() - this.pendingBytes);
       const piece = take === rest.length ? rest : rest.subarray(0, take);
       this.chunks.push(piece);
@@ -223,6 +230,18 @@ export class CosUploadStream extends Writable {
       this.pendingBytes += take;
       rest = rest.subarray(take);
     }
+  }
+
+  /**
+   * Reserves a whole part of the server's upload buffer budget for the part about to be filled. Until it is granted
+   * _write does not call back, so the client's data socket stays paused; requests are granted in order.
+   */
+  private async reserveSpace(): Promise<void> {
+    const space = this.target.gateway.uploadBuffers.reserve(this.partSizeNow());
+    this.space = space;
+    await space.granted;
+    if (this.failure) throw this.failure;
+    if (this.cancelled) throw aborted();
   }
 
   private initiate(): Promise<string> {
@@ -247,12 +266,17 @@ export class CosUploadStream extends Writable {
       chunks: this.chunks,
       size: this.pendingBytes,
       crc: this.pendingCrc.digest(),
+      space: this.space,
     };
     this.chunks = [];
     this.pendingBytes = 0;
     this.pendingCrc = new Crc64();
     this.wholeMd5 = undefined;
-    if (part.partNumber > MAX_PART_COUNT) throw tooLarge(this.maxBytes);
+    this.space = undefined;
+    if (part.partNumber > MAX_PART_COUNT) {
+      part.space?.release();
+      throw tooLarge(this.maxBytes);
+    }
 
     // Not calling back from _write while waiting here is what pauses the client's data socket.
     const releaseLocal = await this.perUpload.acquire();
@@ -260,6 +284,7 @@ export class CosUploadStream extends Writable {
     if (this.failure || this.cancelled) {
       releaseGlobal();
       releaseLocal();
+      part.space?.release();
       throw this.failure ?? aborted();
     }
     const task = this.sendPart(uploadId, part).finally(() => {
@@ -283,6 +308,7 @@ export class CosUploadStream extends Writable {
       if (!this.cancelled) this.fail(storageFailed(`part ${part.partNumber} could not be stored (${describeError(err)})`, err));
     } finally {
       part.chunks = [];
+      part.space?.release();
     }
   }
 
@@ -335,6 +361,8 @@ export class CosUploadStream extends Writable {
     } finally {
       release();
       this.chunks = [];
+      this.space?.release();
+      this.space = undefined;
     }
   }
 
@@ -384,6 +412,11 @@ export class CosUploadStream extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.cancelled = true;
     if (!this.committed) this.cancelling.abort();
+    // The part being filled is dropped and its space given back (a reservation still waiting is withdrawn, and its
+    // reserveSpace ends with `aborted`), so that the next upload in line gets it now.
+    this.chunks = [];
+    this.space?.release();
+    this.space = undefined;
     this.cleanUp().then(
       () => callback(error),
       (err: unknown) => {
@@ -401,6 +434,8 @@ export class CosUploadStream extends Writable {
     await this.completing?.catch(() => undefined);
     const uploadId = this.uploadId;
     this.chunks = [];
+    this.space?.release();
+    this.space = undefined;
     if (uploadId === undefined || this.committed) return;
     await this.store.abortMultipart(this.key, uploadId);
     this.log.info({ uploadId }, 'multipart upload aborted');

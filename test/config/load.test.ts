@@ -7,6 +7,7 @@ import { ConfigError, parseConfig } from '../../src/config/load';
 import type { LoadedConfig } from '../../src/config/load';
 import { checkResources, requiredMemory } from '../../src/config/memory-check';
 import { GIB, MIB } from '../../src/config/defaults';
+import { availableMemory, defaultUploadBufferSize } from '../../src/config/memory';
 
 // Compiled to dist/test/config/; the fixture stays in the source tree.
 const SEED_EXAMPLE = path.resolve(__dirname, '../../../test/config/fixtures/seed-example.conf');
@@ -229,6 +230,31 @@ cos_prefix = /team//a/
     assert.equal(explicit.transfer.uploadThreadNum, 3);
   });
 
+  it('reads upload_buffer_size: bytes, or default from the available memory; at least one part', () => {
+    const part = '[FILE_OPTION]\nsingle_file_max_size = 1073741824\n[OPTIONAL]\nmin_part_size = 8388608\nupload_thread_num = 3\n';
+    const explicit = load(`${ACCOUNT}${part}upload_buffer_size = 104857600\n`);
+    assert.equal(explicit.config.transfer.uploadBufferSize, 100 * MIB);
+    assert.deepEqual(explicit.warnings, []);
+    const sizing = { maxConnectionNum: 512, maxListFile: 1000, transfer: { minPartSize: 8 * MIB, uploadThreadNum: 3 } };
+    const byDefault = load(`${ACCOUNT}${part}upload_buffer_size = default\n`).config.transfer.uploadBufferSize;
+    // 60 % of the available memory less the rest of the original's estimate (the figure moves with the machine).
+    const expected = defaultUploadBufferSize(sizing, availableMemory());
+    assert.ok(Math.abs(byDefault - expected) < 64 * MIB, `${byDefault} vs ${expected}`);
+    assert.equal(defaultUploadBufferSize(sizing, 10 * GIB), Math.floor(6 * GIB - (20 * MIB + 511 * 2 * MIB + 255.5 * 1000 * 1024)));
+    assert.equal(defaultUploadBufferSize(sizing, 100 * MIB), 5 * 8 * MIB, 'at least upload_thread_num + 2 parts');
+    const few = load(`${ACCOUNT}${part}upload_buffer_size = 16777216\n`);
+    assert.equal(few.config.transfer.uploadBufferSize, 16 * MIB);
+    assert.ok(few.warnings.some((w) => /upload_buffer_size 16777216 holds fewer than upload_thread_num \+ 2 parts/.test(w)), few.warnings.join('; '));
+    assert.throws(
+      () => load(`${ACCOUNT}${part}upload_buffer_size = 1000\n`),
+      (err: ConfigError) => err.problems.some((p) => /\[OPTIONAL\] upload_buffer_size 1000 is less than one upload part \(min_part_size in effect: 8388608 bytes\)/.test(p)),
+    );
+    assert.throws(
+      () => load(`${ACCOUNT}[OPTIONAL]\nupload_buffer_size = lots\n`),
+      (err: ConfigError) => err.problems.some((p) => /\[OPTIONAL\] upload_buffer_size must be a number of bytes/.test(p)),
+    );
+  });
+
   it('caps upload_thread_num at 8 per CPU with a warning', () => {
     const { config, warnings } = load(`${ACCOUNT}[OPTIONAL]\nupload_thread_num = 100\n`);
     assert.equal(config.transfer.uploadThreadNum, 16);
@@ -251,6 +277,11 @@ cos_prefix = /team//a/
 });
 
 describe('memory check (config_check_enable)', () => {
+  it('counts upload buffers as at most upload_buffer_size', () => {
+    const { config } = load(`${ACCOUNT}[OPTIONAL]\nmax_connection_num = 101\nmax_list_file = 1000\nupload_thread_num = 4\nmin_part_size = 2097152\nupload_buffer_size = 20971520\n[FILE_OPTION]\nsingle_file_max_size = 1073741824\n`);
+    assert.equal(requiredMemory(config), 20 * MIB + 200 * MIB + 50 * 1000 * 1024 + 20 * MIB);
+  });
+
   it('applies the original formula', () => {
     const { config } = load(`${ACCOUNT}[OPTIONAL]\nmax_connection_num = 101\nmax_list_file = 1000\nupload_thread_num = 4\nmin_part_size = 2097152\n[FILE_OPTION]\nsingle_file_max_size = 1073741824\n`);
     // 20 MB + 100 x 2 MB + 50 x 1000 KB + (50 + 4) x 2 MB
