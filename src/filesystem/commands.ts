@@ -2,63 +2,12 @@
 // ftp-srv's own handlers for these call fs.get() before fs.list() (extra COS requests), pause the control socket,
 // answer MDTM with milliseconds, RMD through DELE, and report the wrong codes; these replace them.
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
-import { type CosFileSystem, type RenameSource } from './cos-filesystem';
+import type { RenameSource } from './cos-filesystem';
+import { type CommandArgs, type FsConnection, type Letter, type RegistryEntry, cosFs, fail, maxListFileOf, quoted, withFs } from './command-context';
 import { FtpReplyError, replyOf } from './errors';
+import { siteHandler } from './site-command';
 import { type Entry, lsLine, mlsxLine, timeVal } from './format';
 import { splitListArgs } from './list-args';
-
-interface Letter {
-  raw?: boolean;
-  message: string;
-}
-
-interface FsConnection {
-  fs?: unknown;
-  ip?: string;
-  username?: string;
-  authenticated?: boolean;
-  renameFrom?: unknown;
-  server: { options: Record<string, unknown> };
-  connector: { waitForConnection(): PromiseLike<Socket>; end(): void };
-  reply(code: number | Record<string, unknown>, ...messages: Array<string | Letter>): PromiseLike<unknown>;
-}
-
-interface CommandArgs {
-  log: Logger;
-  command: { directive: string; arg: string | null; flags: string[]; raw: string };
-  previous_command?: { directive?: string };
-}
-
-interface RegistryEntry {
-  directive: string | string[];
-  handler: (this: FsConnection, args: CommandArgs) => unknown;
-  syntax: string;
-  description: string;
-  flags?: { no_auth?: boolean; feat?: string };
-}
-
-/** Set by the gateway from the configuration (max_list_file); a listing stops after this many entries. */
-export function maxListFileOf(connection: FsConnection): number {
-  const fs = connection.fs as CosFileSystem | undefined;
-  const cap = fs?.gateway?.config?.maxListFile;
-  return typeof cap === 'number' && cap > 0 ? cap : 1000;
-}
-
-function cosFs(connection: FsConnection): CosFileSystem | undefined {
-  const fs = connection.fs as CosFileSystem | undefined;
-  return fs && typeof (fs as { walk?: unknown }).walk === 'function' ? fs : undefined;
-}
-
-/** `"` doubled inside a quoted path (RFC 959 257 replies). */
-const quoted = (path: string): string => `"${path.replace(/"/g, '""')}"`;
-
-/** Replies with the error's code and message, logged with user and path. */
-async function fail(connection: FsConnection, fs: CosFileSystem, directive: string, arg: string | null, err: unknown): Promise<void> {
-  const e = fs.refusal(directive, arg, err);
-  const { code, message } = replyOf(e);
-  await connection.reply(code, message);
-}
 
 /** Resolves on 'drain'; rejects when the socket closes or fails first. */
 function drained(socket: Socket): Promise<void> {
@@ -194,22 +143,6 @@ async function mlst(connection: FsConnection, args: CommandArgs): Promise<void> 
   }
 }
 
-/** Wraps one file-system action: no file system -> 550; any error -> its code, logged. */
-function withFs(
-  directive: string,
-  action: (fs: CosFileSystem, connection: FsConnection, args: CommandArgs) => Promise<void>,
-): (this: FsConnection, args: CommandArgs) => Promise<void> {
-  return async function (this: FsConnection, args: CommandArgs): Promise<void> {
-    const fs = cosFs(this);
-    if (!fs) return void (await this.reply(550, 'File system not instantiated.'));
-    try {
-      await action(fs, this, args);
-    } catch (err) {
-      await fail(this, fs, directive, args.command.arg, err);
-    }
-  };
-}
-
 const cwd = withFs('CWD', async (fs, c, args) => {
   const path = await fs.chdir(args.command.arg ?? '/');
   await c.reply(250, `Directory changed to ${path}`);
@@ -337,6 +270,12 @@ export function installListingCommands(): void {
     syntax: '{{cmd}} <path>',
     description: 'Last-modified time of a file (UTC)',
     flags: { feat: 'MDTM' },
+  });
+
+  put(['SITE'], {
+    handler: siteHandler,
+    syntax: '{{cmd}} CHMOD <mode> <path> | UMASK [<mask>] | HELP',
+    description: 'Site commands: CHMOD and UMASK are accepted and change nothing (object storage keeps no modes)',
   });
 
   // OPTS MLST: every fact is always sent; acknowledge the client's choice instead of ftp-srv's 501.

@@ -457,7 +457,19 @@ export class CosFileSystem extends FileSystem {
     await this.renameTo(await this.renameSource(from), to);
   }
 
-  override chmod(): Promise<void> {
-    return Promise.reject(new FtpReplyError(502, 'SITE CHMOD is not supported by object storage.'));
+  /**
+   * SITE CHMOD: object storage keeps no modes, so nothing changes and only the path must exist (SFTPGo's
+   * setstat_mode "ignore"): PHP's ftp_chmod, which WordPress calls after every upload, then succeeds. A file costs
+   * 1 HEAD; a directory 1 HEAD + 1 GetBucket (1 GetBucket when named `dir/`).
+   */
+  async chmodPath(arg: string | null): Promise<string> {
+    const path = this.resolve(arg);
+    this.require('write', 'SITE CHMOD', path);
+    await this.lookup(path, arg ?? '');
+    return path;
+  }
+
+  override async chmod(fileName: string): Promise<void> {
+    await this.chmodPath(fileName);
   }
 }

@@ -21,6 +21,8 @@ import { type TlsServerOptions, installTlsUpgrade } from './tls-upgrade';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 import { installPassiveConnector } from './passive-connector';
 import { installClientAddress } from '../ftp/proxy/client-address';
+import { installClnt } from '../ftp/clnt';
+import { installEpsvAll } from '../ftp/epsv-all';
 import { installProxyGate, registerProxyGate } from '../ftp/proxy/gate';
 import { trustedPeers } from '../ftp/proxy/trusted';
 
@@ -67,6 +69,8 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installFeatureList();
   installTlsUpgrade();
   installClientAddress();
+  installEpsvAll();
+  installClnt();
 
   const storeLog = logger.child({ component: 'store' });
   const openAccount = (account: AccountConfig): AccountContext => ({ account, store: createStore(account, { logger: storeLog }) });

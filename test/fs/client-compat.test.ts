@@ -13,7 +13,7 @@ import { RawFtp } from './raw';
 import { keysUnder, putObject, run } from './helpers';
 
 const BUCKET = 'bucket1-1250000000';
-const USERS = ['filezilla', 'perl', 'php', 'rclone', 'wget', 'ncftp'] as const;
+const USERS = ['filezilla', 'perl', 'php', 'rclone', 'wget', 'ncftp', 'curl', 'raw'] as const;
 type User = (typeof USERS)[number];
 
 let stack: Stack;
@@ -128,7 +128,7 @@ $f->quit;
   });
 });
 
-describe("PHP's ftp extension: put, then ftp_chmod", { skip: 'SITE CHMOD: next commit' }, () => {
+describe("PHP's ftp extension: put, then ftp_chmod", () => {
   test('ftp_chmod answers the mode for an uploaded file (WordPress calls it after every upload) and false for a missing one', async () => {
     const dir = mkdtempSync(path.join(work, 'php-'));
     writeFileSync(path.join(dir, 'up.txt'), 'uploaded by php');
@@ -221,6 +221,64 @@ describe('ncftpput -R with times', { skip: 'MDTM set form: next commit' }, () =>
         const iso = new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
         assert.equal(mdtm.text, `213 ${iso}`, remote);
       }
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('SITE, EPSV ALL, CLNT', () => {
+  test('curl -Q "SITE CHMOD 644 f" succeeds for an existing file and fails for a missing one', async () => {
+    await seed('curl', ['f.txt']);
+    const url = `ftp://curl:${pass('curl')}@127.0.0.1:${stack.ftpPort}/`;
+    const ok = await run('curl', ['-sS', '-Q', 'SITE CHMOD 644 f.txt', '--list-only', url]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const missing = await run('curl', ['-sS', '-Q', 'SITE CHMOD 644 none.txt', '--list-only', url]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /550/);
+  });
+
+  test('SITE: CHMOD 200 for a file or folder, 550 when missing, 501/502 with a reason; nothing changes', async () => {
+    await seed('raw', ['dir/file.txt']);
+    const s = await RawFtp.open(stack.ftpPort, 'raw', pass('raw'));
+    try {
+      const expect = async (line: string, code: number, text?: RegExp): Promise<void> => {
+        const r = await s.send(line);
+        assert.equal(r.code, code, `${line}: ${r.text}`);
+        if (text) assert.match(r.text, text, line);
+      };
+      await expect('SITE CHMOD 644 dir/file.txt', 200, /no modes/);
+      await expect('SITE CHMOD 755 dir', 200);
+      await expect('SITE chmod 0600 /dir/file.txt', 200);
+      await expect('SITE CHMOD 644 dir/none.txt', 550, /No such file or directory/);
+      await expect('SITE CHMOD 644', 501, /Usage/);
+      await expect('SITE CHMOD rwx dir/file.txt', 501, /Usage/);
+      await expect('SITE', 501, /subcommand/);
+      await expect('SITE EXEC ls', 502, /SITE EXEC is not supported/);
+      await expect('SITE UMASK 022', 200);
+      await expect('SITE HELP', 214, /CHMOD/);
+    } finally {
+      s.close();
+    }
+    assert.deepEqual(await keysOf('raw', 'dir/'), ['dir/file.txt']);
+  });
+
+  test('EPSV ALL answers 200, then PORT, PASV and EPRT are refused and EPSV still works; CLNT 200', async () => {
+    await seed('raw', ['epsv/x.txt']);
+    const s = await RawFtp.open(stack.ftpPort);
+    try {
+      assert.equal((await s.send('CLNT NcFTP 3.2.6 linux')).code, 200, 'CLNT before login');
+      assert.equal((await s.send('USER raw')).code, 331);
+      assert.equal((await s.send(`PASS ${pass('raw')}`)).code, 230);
+      assert.equal((await s.send('CLNT test client')).code, 200);
+      const all = await s.send('EPSV ALL');
+      assert.equal(all.code, 200, all.text);
+      for (const line of ['PASV', 'PORT 127,0,0,1,200,10', 'EPRT |1|127.0.0.1|51210|']) {
+        const r = await s.send(line);
+        assert.equal(r.code, 503, `${line}: ${r.text}`);
+        assert.match(r.text, /EPSV ALL/);
+      }
+      assert.deepEqual(await s.lines('NLST epsv'), ['epsv/x.txt'], 'EPSV still sets up data connections');
     } finally {
       s.close();
     }
