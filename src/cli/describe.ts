@@ -29,13 +29,27 @@ export function describeConfig(config: ServerConfig): string {
       `home_dir = ${a.homeDir}`,
       `authority = ${a.authority}`,
       `delete_enable = ${a.deleteEnable}`,
-      `cos_bucket = ${a.bucket}`,
-      `cos_region = ${a.region || '(none)'}`,
-      `cos_endpoint = ${a.endpoint ?? '(none)'}`,
-      `cos_protocol = ${describeProtocol(a)}`,
-      `cos_prefix = ${a.prefix || '(none: the whole bucket)'}`,
-      `cos_secretid = ${maskSecret(a.secretId)}${describeOrigin(origin.secretId)}`,
-      `cos_secretkey = ********${describeOrigin(origin.secretKey)}`,
+      ...(a.storage === 's3' && a.s3
+        ? [
+            'storage = s3',
+            `s3_bucket = ${a.bucket}`,
+            `s3_endpoint = ${a.s3.endpoint ?? '(none: AWS S3)'}`,
+            `s3_region = ${a.s3.region}`,
+            `s3_force_path_style = ${a.s3.forcePathStyle}`,
+            `cos_prefix = ${a.prefix || '(none: the whole bucket)'}`,
+            `s3_access_key_id = ${maskSecret(a.secretId)}${describeOrigin(origin.secretId)}`,
+            `s3_secret_access_key = ********${describeOrigin(origin.secretKey)}`,
+          ]
+        : [
+            'storage = cos',
+            `cos_bucket = ${a.bucket}`,
+            `cos_region = ${a.region || '(none)'}`,
+            `cos_endpoint = ${a.endpoint ?? '(none)'}`,
+            `cos_protocol = ${describeProtocol(a)}`,
+            `cos_prefix = ${a.prefix || '(none: the whole bucket)'}`,
+            `cos_secretid = ${maskSecret(a.secretId)}${describeOrigin(origin.secretId)}`,
+            `cos_secretkey = ********${describeOrigin(origin.secretKey)}`,
+          ]),
       '',
     );
   }

@@ -68,6 +68,7 @@ export function buildAccount(overrides: Partial<AccountConfig> = {}, index = 0):
     bucket: `bucket${index + 1}-1250000000`,
     region: 'ap-guangzhou',
     protocol: 'https',
+    storage: 'cos',
     homeDir: `/home/${userName}`,
     prefix: '',
     userName,

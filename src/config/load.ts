@@ -21,7 +21,7 @@ import { defaultUploadBufferSize, minimumUploadBufferSize } from './memory';
 import type { MemoryInputs } from './memory';
 import { TLS_KEYS, resolveTls } from './tls';
 import type { IniValue } from './ini-source';
-import type { AccountConfig, Authority, LogLevel, RotateUnit, ServerConfig } from './types';
+import type { AccountConfig, Authority, LogLevel, RotateUnit, S3Settings, ServerConfig } from './types';
 import {
   isDefaultToken,
   isHostName,
@@ -62,6 +62,24 @@ export interface LoadOptions {
 }
 
 const ACCOUNT_SECTION = /^COS_ACCOUNT/;
+/** The keys of an account with `storage = s3`. */
+const S3_KEYS = [
+  's3_bucket',
+  's3_access_key_id',
+  's3_secret_access_key',
+  's3_region',
+  's3_endpoint',
+  's3_force_path_style',
+] as const;
+/** COS keys that have no meaning in an S3 account, and what to write instead. */
+const COS_ONLY_KEYS: Record<string, string> = {
+  cos_secretid: 's3_access_key_id',
+  cos_secretkey: 's3_secret_access_key',
+  cos_bucket: 's3_bucket',
+  cos_region: 's3_region',
+  cos_endpoint: 's3_endpoint',
+  cos_protocol: 's3_endpoint (its scheme)',
+};
 const ACCOUNT_KEYS = [
   'cos_secretid',
   'cos_secretkey',
@@ -75,6 +93,8 @@ const ACCOUNT_KEYS = [
   'ftp_login_user_password',
   'authority',
   'delete_enable',
+  'storage',
+  ...S3_KEYS,
 ] as const;
 const SECTION_KEYS: Record<string, readonly string[]> = {
   NETWORK: ['masquerade_address', 'listen_address', 'listen_port', 'passive_port', ...PROXY_KEYS],
@@ -94,15 +114,14 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
     'config_check_enable',
   ],
 };
-const REQUIRED_ACCOUNT_KEYS = [
-  'cos_secretid',
-  'cos_secretkey',
-  'cos_bucket',
-  'home_dir',
-  'ftp_login_user_name',
-  'ftp_login_user_password',
-  'authority',
-] as const;
+const REQUIRED_ACCOUNT_KEYS = ['home_dir', 'ftp_login_user_name', 'ftp_login_user_password', 'authority'] as const;
+/** The store's own required keys: bucket, key id, secret key. */
+const STORE_KEYS = {
+  cos: { bucket: 'cos_bucket', id: 'cos_secretid', secret: 'cos_secretkey' },
+  s3: { bucket: 's3_bucket', id: 's3_access_key_id', secret: 's3_secret_access_key' },
+} as const;
+/** S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit. */
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** `<name>-<appid>`: COS bucket name rules (lower-case letters, digits, hyphens) and a numeric APPID. */
 const BUCKET = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/;
@@ -351,20 +370,38 @@ function readAccount(
 ): AccountConfig | undefined {
   const before = problems.length;
   const text = (key: string): string => entries.get(key)?.value.trim() ?? '';
-  for (const key of REQUIRED_ACCOUNT_KEYS) {
+  const storage = read(section, 'storage', (t) => parseChoice(t, ['cos', 's3'] as const), 'cos' as const);
+  const keys = STORE_KEYS[storage];
+  for (const key of [keys.bucket, keys.id, keys.secret, ...REQUIRED_ACCOUNT_KEYS]) {
     // The password is kept exactly as written (it may begin or end with blanks only when quoted).
     const value = key === 'ftp_login_user_password' ? (entries.get(key)?.value ?? '') : text(key);
-    if (value === '') problems.push(`[${section}] ${key} is required`);
+    if (value === '') problems.push(`[${section}] ${key} is required${storage === 's3' ? ' (storage = s3)' : ''}`);
   }
-  const bucket = text('cos_bucket');
-  if (bucket && !BUCKET.test(bucket)) {
+  const bucket = text(keys.bucket);
+  let s3: S3Settings | undefined;
+  if (storage === 's3') {
+    for (const [key, instead] of Object.entries(COS_ONLY_KEYS)) {
+      if (entries.has(key)) problems.push(`[${section}] ${key} has no effect with storage = s3; use ${instead}`);
+    }
+    if (bucket && !S3_BUCKET.test(bucket)) {
+      problems.push(`[${section}] s3_bucket must be 3-63 lower-case letters, digits, dots or hyphens; got "${bucket}"`);
+    }
+    s3 = readS3(section, text, read, problems);
+  } else {
+    for (const key of S3_KEYS) {
+      if (entries.has(key)) problems.push(`[${section}] ${key} needs storage = s3 in the same section`);
+    }
+  }
+  if (storage === 'cos' && bucket && !BUCKET.test(bucket)) {
     problems.push(
       `[${section}] cos_bucket must be <name>-<appid> in lower case, e.g. examplebucket-1250000000; got "${bucket}"`,
     );
   }
   const region = text('cos_region');
   const endpoint = text('cos_endpoint');
-  if (!region && !endpoint) problems.push(`[${section}] cos_region is required (or cos_endpoint for a private deployment)`);
+  if (storage === 'cos' && !region && !endpoint) {
+    problems.push(`[${section}] cos_region is required (or cos_endpoint for a private deployment)`);
+  }
   if (region && !/^[a-z0-9-]+$/.test(region)) {
     problems.push(`[${section}] cos_region must look like ap-guangzhou (lower-case letters, digits, hyphens); got "${region}"`);
   }
@@ -393,8 +430,8 @@ function readAccount(
     problems.push(`[${section}] ${key}: ${resolved.reason}`);
     return { value: '', origin: { kind: 'inline' } };
   };
-  const secretId = secret('cos_secretid', text('cos_secretid'));
-  const secretKey = secret('cos_secretkey', text('cos_secretkey'));
+  const secretId = secret(keys.id, text(keys.id));
+  const secretKey = secret(keys.secret, text(keys.secret));
   const password = secret('ftp_login_user_password', entries.get('ftp_login_user_password')?.value ?? '');
   const scheme = passwordScheme(password.value);
   if (!scheme.ok) problems.push(`[${section}] ftp_login_user_password ${scheme.reason}`);
@@ -408,6 +445,8 @@ function readAccount(
     region,
     endpoint: endpoint || undefined,
     protocol,
+    storage,
+    ...(s3 ? { s3 } : {}),
     prefix: normalizePrefix(text('cos_prefix')),
     password: password.value,
     passwordScheme: scheme.ok ? scheme.value : 'plain',
@@ -415,6 +454,33 @@ function readAccount(
     authority,
     deleteEnable,
   };
+}
+
+/** `s3_endpoint` (an http(s) URL; absent: AWS), `s3_region` (default us-east-1), `s3_force_path_style`. */
+function readS3(section: string, text: (key: string) => string, read: Reader, problems: string[]): S3Settings {
+  const endpoint = text('s3_endpoint');
+  if (endpoint) {
+    if (!isBareHttpUrl(endpoint)) {
+      problems.push(`[${section}] s3_endpoint must be an http(s):// URL without a path, e.g. http://127.0.0.1:9000; got "${endpoint}"`);
+    }
+  }
+  const region = text('s3_region') || 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region)) {
+    problems.push(`[${section}] s3_region must look like us-east-1 (lower-case letters, digits, hyphens); got "${region}"`);
+  }
+  // Stores other than AWS (MinIO and most others) are reached by address, where bucket host names do not resolve.
+  const forcePathStyle = read(section, 's3_force_path_style', parseBoolean, endpoint !== '');
+  return { endpoint: endpoint || undefined, region, forcePathStyle };
+}
+
+/** `http(s)://host[:port]`, nothing after it. */
+function isBareHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname.replace(/\/+$/, '') === '' && !url.search;
+  } catch {
+    return false;
+  }
 }
 
 interface AccountIdentity {

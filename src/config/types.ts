@@ -27,6 +27,14 @@ export interface AccountConfig {
    */
   endpoint?: string;
   protocol: 'http' | 'https';
+  /**
+   * Which object store holds the bucket: `cos` (cos-nodejs-sdk-v5, the cos_* keys) or `s3` (any S3-compatible
+   * store through the AWS SDK, the s3_* keys; then `bucket`, `secretId` and `secretKey` come from s3_bucket,
+   * s3_access_key_id and s3_secret_access_key, and `region`/`endpoint`/`protocol` are unused).
+   */
+  storage: 'cos' | 's3';
+  /** Where and how an `s3` account's store is reached. */
+  s3?: S3Settings;
   /** The user's FTP home, a name only in this port (it need not exist on disk); unique across accounts. */
   homeDir: string;
   /** Optional key prefix inside the bucket, normalised to `''` or `a/b/` (no leading slash, trailing slash). */
@@ -39,6 +47,15 @@ export interface AccountConfig {
   secretOrigins?: { secretId: SecretOrigin; secretKey: SecretOrigin; password: SecretOrigin };
   authority: Authority;
   deleteEnable: boolean;
+}
+
+/** `s3_endpoint`, `s3_region`, `s3_force_path_style`. */
+export interface S3Settings {
+  /** `http(s)://host[:port]` of an S3-compatible store; undefined = AWS S3 (the region's endpoint). */
+  endpoint?: string;
+  region: string;
+  /** Bucket in the path (`host/bucket/key`) instead of the host name (`bucket.host/key`). */
+  forcePathStyle: boolean;
 }
 
 export interface NetworkConfig {

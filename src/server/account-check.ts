@@ -2,27 +2,30 @@
 // would otherwise show up only as errors in FTP users' clients. It warns in the log (the server keeps running: COS
 // may be down for a moment, and the other accounts work).
 import type { Logger } from 'pino';
+import type { AccountConfig } from '../config/types';
 import { StoreError, describeError } from '../store/object-store';
 import type { AccountContext } from './context';
 
 /** How long one account's check may take before it is reported as unreachable. */
 const CHECK_TIMEOUT_MS = 15_000;
 
-/** What an operator should look at for a failed check. */
-function adviceFor(err: StoreError | undefined): string {
+/** What an operator should look at for a failed check, naming the account's own keys. */
+function adviceFor(account: AccountConfig, err: StoreError | undefined): string {
+  const s3 = account.storage === 's3';
+  const where = s3 ? 's3_endpoint / s3_region' : 'cos_region / cos_endpoint';
   switch (err?.storeCode) {
     case 'NoSuchBucket':
-      return 'the bucket does not exist: check cos_bucket and cos_region / cos_endpoint';
+      return `the bucket does not exist: check ${s3 ? 's3_bucket' : 'cos_bucket'} and ${where}`;
     case 'SignatureDoesNotMatch':
-      return 'wrong cos_secretkey';
+      return `wrong ${s3 ? 's3_secret_access_key' : 'cos_secretkey'}`;
     case 'InvalidAccessKeyId':
-      return 'unknown cos_secretid';
+      return `unknown ${s3 ? 's3_access_key_id' : 'cos_secretid'}`;
     case 'AccessDenied':
       return 'these keys may not list the bucket: check their permissions';
     default:
       return err?.status === undefined
-        ? 'COS cannot be reached: check cos_region / cos_endpoint and the network'
-        : 'COS refused the request';
+        ? `${s3 ? 'the S3 store' : 'COS'} cannot be reached: check ${where} and the network`
+        : `${s3 ? 'the S3 store' : 'COS'} refused the request`;
   }
 }
 
@@ -39,7 +42,7 @@ export async function checkAccounts(accounts: AccountContext[], logger: Logger):
         const err = e instanceof StoreError ? e : undefined;
         log.warn(
           { ...where, status: err?.status, code: err?.storeCode },
-          `account check: [${account.section}] ${adviceFor(err)} (${describeError(e)}); ` +
+          `account check: [${account.section}] ${adviceFor(account, err)} (${describeError(e)}); ` +
             `FTP user "${account.userName}" will get errors until this is fixed`,
         );
       }

@@ -330,4 +330,49 @@ describe('[NETWORK] proxy_protocol and proxy_trusted', () => {
     const { warnings } = load(`${ACCOUNT}[NETWORK]\nproxy_trusted = 10.0.0.5\n`);
     assert.ok(warnings.some((w) => /proxy_trusted .* is ignored: proxy_protocol is off/.test(w)), warnings.join('\n'));
   });
+describe('storage = s3 accounts', () => {
+  const S3_ACCOUNT = `[COS_ACCOUNT_0]
+storage = s3
+s3_endpoint = http://127.0.0.1:9000
+s3_bucket = ftp-files
+s3_access_key_id = minioadmin
+s3_secret_access_key = minio-secret
+home_dir = /home/user0
+ftp_login_user_name = user0
+ftp_login_user_password = pass0
+authority = RW
+`;
+
+  it('loads with its defaults: region us-east-1, path style with an endpoint, virtual host without', () => {
+    const [a] = load(S3_ACCOUNT).config.accounts;
+    assert.equal(a.storage, 's3');
+    assert.equal(a.bucket, 'ftp-files');
+    assert.equal(a.secretId, 'minioadmin');
+    assert.equal(a.secretKey, 'minio-secret');
+    assert.deepEqual(a.s3, { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', forcePathStyle: true });
+    const [aws] = load(withAccount('s3_endpoint', null, withAccount('s3_region', 'eu-central-1', S3_ACCOUNT))).config.accounts;
+    assert.deepEqual(aws.s3, { endpoint: undefined, region: 'eu-central-1', forcePathStyle: false });
+    const [cos] = load(ACCOUNT).config.accounts;
+    assert.equal(cos.storage, 'cos');
+    assert.equal(cos.s3, undefined);
+  });
+
+  it('every wrong or misplaced key is reported with its section', () => {
+    const cases: Array<[string, RegExp]> = [
+      [withAccount('s3_bucket', null, S3_ACCOUNT), /\[COS_ACCOUNT_0\] s3_bucket is required \(storage = s3\)/],
+      [withAccount('s3_secret_access_key', null, S3_ACCOUNT), /\[COS_ACCOUNT_0\] s3_secret_access_key is required/],
+      [withAccount('s3_bucket', 'Has_Upper', S3_ACCOUNT), /\[COS_ACCOUNT_0\] s3_bucket must be 3-63 lower-case/],
+      [withAccount('s3_endpoint', 'minio:9000', S3_ACCOUNT), /\[COS_ACCOUNT_0\] s3_endpoint must be an http\(s\):\/\/ URL/],
+      [withAccount('s3_endpoint', 'http://minio:9000/bucket', S3_ACCOUNT), /\[COS_ACCOUNT_0\] s3_endpoint must be an http\(s\):\/\/ URL without a path/],
+      [withAccount('s3_region', 'EU Central', S3_ACCOUNT), /\[COS_ACCOUNT_0\] s3_region must look like us-east-1/],
+      [withAccount('s3_force_path_style', 'sometimes', S3_ACCOUNT), /\[COS_ACCOUNT_0\] s3_force_path_style must be true or false/],
+      [withAccount('cos_bucket', 'examplebucket-1250000000', S3_ACCOUNT), /\[COS_ACCOUNT_0\] cos_bucket has no effect with storage = s3; use s3_bucket/],
+      [withAccount('s3_region', 'us-east-1'), /\[COS_ACCOUNT_0\] s3_region needs storage = s3/],
+      [withAccount('storage', 'gcs'), /\[COS_ACCOUNT_0\] storage must be one of cos, s3/],
+    ];
+    for (const [text, message] of cases) {
+      const problems = problemsOf(text);
+      assert.ok(problems.some((p) => message.test(p)), `expected ${message} in:\n${problems.join('\n')}`);
+    }
+  });
 });

@@ -51,6 +51,9 @@ interface Files {
 }
 
 let stack: Stack;
+/** The same accounts on a second local store, reached through the S3 SDK: the five-client scenario runs on both. */
+let cosStack: Stack;
+let s3Stack: Stack;
 let work: string;
 
 const accountOf = (name: string, prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -62,7 +65,8 @@ const accountOf = (name: string, prefix: string, extra: Record<string, unknown> 
 });
 
 before(async () => {
-  stack = await startStack({
+  const options = (storage: 'cos' | 's3'): Parameters<typeof startStack>[0] => ({
+    storage,
     maxListFile: 10_000,
     accounts: [
       ...CLIENTS.map((c) => accountOf(c, `clients/${c}`)),
@@ -75,11 +79,13 @@ before(async () => {
       accountOf('nodel', 'perm', { deleteEnable: false }),
     ],
   });
+  [cosStack, s3Stack] = await Promise.all([startStack(options('cos')), startStack(options('s3'))]);
+  stack = cosStack;
   work = mkdtempSync(path.join(tmpdir(), 'fs-clients-'));
 });
 
 after(async () => {
-  await stack?.close();
+  await Promise.all([cosStack?.close(), s3Stack?.close()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -402,16 +408,24 @@ const SCENARIOS: Record<ClientName, (files: Files) => Promise<ScenarioResult>> =
   python: scenarioPython,
 };
 
-describe('the same scenario through five clients', () => {
-  for (const name of CLIENTS) {
-    test(`${name}: mkdir, cd, put, ls, size, mdtm, rename, get, delete, rmdir, cd above the root, odd names`, async () => {
-      const files = localFiles(name);
-      const started = Date.now();
-      const result = await SCENARIOS[name](files);
-      await checkScenario(name, files, result, started);
+for (const storage of ['cos', 's3'] as const) {
+  describe(`the same scenario through five clients (storage = ${storage})`, () => {
+    before(() => {
+      stack = storage === 's3' ? s3Stack : cosStack;
     });
-  }
-});
+    after(() => {
+      stack = cosStack;
+    });
+    for (const name of CLIENTS) {
+      test(`${name}: mkdir, cd, put, ls, size, mdtm, rename, get, delete, rmdir, cd above the root, odd names`, async () => {
+        const files = localFiles(name);
+        const started = Date.now();
+        const result = await SCENARIOS[name](files);
+        await checkScenario(name, files, result, started);
+      });
+    }
+  });
+}
 
 describe('tnftp: wildcards (mget, mdelete, ls *.log)', () => {
   // tnftp expands remote wildcards by sending `NLST pattern` (and `ls *.log` is `LIST *.log`); the server matches

@@ -23,6 +23,8 @@ export interface StackOptions {
   idleTimeoutMs?: number;
   /** Deadline of a PROXY protocol header in ms (default: the gateway's). */
   proxyHeaderTimeoutMs?: number;
+  /** Which ObjectStore the gateway uses to reach the local store: COS (default) or S3 (SigV4, path style). */
+  storage?: 'cos' | 's3';
   /** Store data on disk under this folder instead of in memory. */
   storeDataDir?: string;
   logger?: Logger;
@@ -74,7 +76,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     credentials: [...credentials].map(([id, key]) => ({ id, key })),
     buckets,
   });
-  const accounts = draft.map((a) => ({ ...a, endpoint: a.endpoint ?? store.url }));
+  const accounts = draft.map((a) =>
+    opts.storage === 's3'
+      ? { ...a, storage: 's3' as const, s3: { endpoint: store.url, region: 'us-east-1', forcePathStyle: true } }
+      : { ...a, endpoint: a.endpoint ?? store.url },
+  );
   const logger = opts.logger ?? testLogger();
   const config = buildServerConfig({
     accounts,
@@ -118,7 +124,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const a = account(user);
       let client = clients.get(a.userName);
       if (!client) {
-        client = createCosClient(a, { timeoutMs: 30_000 });
+        // Checks go through the COS SDK whichever store the gateway uses (the local store speaks both).
+        client = createCosClient({ ...a, endpoint: store.url }, { timeoutMs: 30_000 });
         clients.set(a.userName, client);
       }
       return client;

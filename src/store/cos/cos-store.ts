@@ -20,7 +20,6 @@ import {
   type ObjectStore,
   type PartCopyOptions,
   type PutOptions,
-  type RequestObserver,
   type StoreCapabilities,
   StoreError,
   type WriteResult,
@@ -32,15 +31,8 @@ import { type RetryOptions, withRetry } from '../retry';
 import { compareUtf8, listPages } from '../listing';
 import { createCosClient, endpointOptions } from './client';
 import { type Call, CosRequests } from './requests';
+import { DEFAULT_TIMEOUT_MS, type StoreOptions, requestBody } from '../store-options';
 import { ResponseBody } from './response-body';
-
-export interface StoreOptions {
-  logger: Logger;
-  /** Called once per HTTP request (retries included), when it has ended. */
-  onRequest?: RequestObserver;
-  /** Per-request timeout in ms. */
-  timeoutMs?: number;
-}
 
 /** What the SDK reports: a COS error (statusCode + Code) or a network error (code only). */
 interface SdkError {
@@ -71,7 +63,7 @@ export class CosStore implements ObjectStore {
   private readonly log: Logger;
 
   constructor(account: AccountConfig, opts: StoreOptions) {
-    this.cos = createCosClient(account, { timeoutMs: opts.timeoutMs });
+    this.cos = createCosClient(account, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
     this.requests = new CosRequests(this.cos, opts.onRequest);
     this.bucket = account.bucket;
     this.region = endpointOptions(account).Region;
@@ -122,16 +114,11 @@ export class CosStore implements ObjectStore {
     }
   }
 
-  /** A request body the SDK can send: a Buffer as it is, chunks as a stream that is never without an error listener. */
+  /** The body for one try; a stream is destroyed with the call when it is cancelled. */
   private payload(body: Body, call: Call): Buffer | Readable {
-    if (Buffer.isBuffer(body)) return body;
-    const chunks = body as readonly Buffer[];
-    if (chunks.length === 0) return Buffer.alloc(0);
-    if (chunks.length === 1) return chunks[0];
-    const stream = Readable.from(chunks, { objectMode: false });
-    stream.on('error', noop);
-    call.attach(stream);
-    return stream;
+    const payload = requestBody(body);
+    if (payload instanceof Readable) call.attach(payload);
+    return payload;
   }
 
   /** Checks the CRC-64 COS computed against the one sent; a mismatch is sent again. */
