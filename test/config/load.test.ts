@@ -330,6 +330,8 @@ describe('[NETWORK] proxy_protocol and proxy_trusted', () => {
     const { warnings } = load(`${ACCOUNT}[NETWORK]\nproxy_trusted = 10.0.0.5\n`);
     assert.ok(warnings.some((w) => /proxy_trusted .* is ignored: proxy_protocol is off/.test(w)), warnings.join('\n'));
   });
+});
+
 describe('storage = s3 accounts', () => {
   const S3_ACCOUNT = `[COS_ACCOUNT_0]
 storage = s3
