@@ -68,15 +68,23 @@ export class RawSession {
   }
 }
 
-/** Writes `bytes` of `fill` to a socket respecting backpressure. */
+/** Writes `bytes` of `fill` to a socket respecting backpressure; stops early (resolves) if the socket closes. */
 export async function writeBytes(socket: net.Socket, bytes: number, chunk = 64 * 1024): Promise<void> {
   const block = Buffer.alloc(chunk, 0x5a);
   let left = bytes;
-  while (left > 0) {
+  while (left > 0 && !socket.destroyed) {
     const n = Math.min(left, chunk);
     left -= n;
     if (!socket.write(n === chunk ? block : block.subarray(0, n))) {
-      await new Promise<void>((resolve) => socket.once('drain', resolve));
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.once('drain', done);
+        socket.once('close', done);
+      });
     }
   }
 }

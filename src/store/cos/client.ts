@@ -37,5 +37,8 @@ export function createCosClient(account: AccountConfig, options: CosClientOption
     KeepAlive: true,
     // The SDK would otherwise retry failed requests against a backup *.tencentcos.cn host.
     AutoSwitchHost: false,
+    // No queue inside the SDK: it would hold PutObjects (3 per client by default) that the transfer layer believes
+    // started; the gateway's own upload slots bound how many run.
+    FileParallelLimit: Number.MAX_SAFE_INTEGER,
   });
 }

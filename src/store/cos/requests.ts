@@ -81,6 +81,9 @@ export class Call {
       defaultPort: shared.defaultPort,
       addRequest: (req, options) => {
         if (this.cancelled) {
+          // Handed on first: Node emits a destroyed request's 'error' only once it has a socket (which then goes
+          // back to the pool unused). Destroyed without one, the request never ends and its caller waits forever.
+          add(req, options);
           req.destroy(new Error('request cancelled'));
           return;
         }
