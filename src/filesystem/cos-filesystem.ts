@@ -3,8 +3,6 @@
 // cached between commands (other sessions and tools change the bucket too).
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { FileSystem } from 'ftp-srv';
-import type { FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
 import type { AccountConfig } from '../config/types';
 import type { AccountContext, GatewayContext } from '../server/context';
@@ -37,18 +35,16 @@ export interface FileStat {
   isDirectory(): boolean;
 }
 
-export class CosFileSystem extends FileSystem {
+export class CosFileSystem {
   readonly account: AccountConfig;
   readonly store: ObjectStore;
   private cwdPath = '/';
 
   constructor(
-    readonly ftpConnection: FtpConnection,
     readonly gateway: GatewayContext,
     readonly accountContext: AccountContext,
     readonly log: Logger,
   ) {
-    super(ftpConnection, { root: '/', cwd: '/' });
     this.account = accountContext.account;
     this.store = accountContext.store;
   }
@@ -58,7 +54,7 @@ export class CosFileSystem extends FileSystem {
   }
 
   /** The FTP cwd; never a key (see paths.ts). */
-  override currentDirectory(): string {
+  currentDirectory(): string {
     return this.cwdPath;
   }
 
@@ -88,7 +84,7 @@ export class CosFileSystem extends FileSystem {
   // ---- navigation -------------------------------------------------------------------------------------------
 
   /** CWD: one GetBucket (max-keys 1), none for the root. */
-  override async chdir(arg = ''): Promise<string> {
+  async chdir(arg = ''): Promise<string> {
     const path = this.resolve(arg);
     this.require('read', 'CWD', path);
     let exists: boolean;
@@ -127,7 +123,7 @@ export class CosFileSystem extends FileSystem {
   }
 
   /** ftp-srv's generic stat (STOU tests whether a name is free with it): any authority may ask. */
-  override async get(fileName: string | null): Promise<FileStat> {
+  async get(fileName: string | null): Promise<FileStat> {
     const path = this.resolve(fileName);
     const entry = await this.lookup(path, fileName ?? '');
     return {
@@ -153,7 +149,7 @@ export class CosFileSystem extends FileSystem {
   }
 
   /** STOU's free name beside a taken one: `sub/f.txt` -> `sub/f.txt.1a2b3c4d` (in `sub`, not in the cwd). */
-  override getUniqueName(fileName?: string | null): string {
+  getUniqueName(fileName?: string | null): string {
     const path = fileName ? this.resolve(fileName) : `${this.cwdPath === '/' ? '' : this.cwdPath}/file`;
     return `${path}.${randomBytes(4).toString('hex')}`;
   }
@@ -274,7 +270,7 @@ export class CosFileSystem extends FileSystem {
    * MKD: one GetBucket (already there?), one more for the parent unless it is the root (as vsftpd, `MKD a/b` without
    * `a` is a 550, so Net::FTP's `mkdir($dir, 1)` makes each level), then one PUT of the `dir/` marker.
    */
-  override async mkdir(arg: string): Promise<string> {
+  async mkdir(arg: string): Promise<string> {
     const path = this.resolve(arg);
     this.require('write', 'MKD', path);
     if (path === '/') throw refused('/: Directory already exists.');
@@ -337,7 +333,7 @@ export class CosFileSystem extends FileSystem {
   }
 
   /** ftp-srv's generic delete: a file if one exists, else a directory. */
-  override async delete(arg: string): Promise<void> {
+  async delete(arg: string): Promise<void> {
     try {
       await this.deleteFile(arg);
     } catch (err) {
@@ -347,7 +343,7 @@ export class CosFileSystem extends FileSystem {
   }
 
   /** STOR/APPE/STOU: resolve and authorise, then the transfer layer's upload stream. */
-  override write(fileName: string | null, opts: { append?: boolean; start?: number } = {}): { stream: Writable; clientPath: string } {
+  write(fileName: string | null, opts: { append?: boolean; start?: number } = {}): { stream: Writable; clientPath: string } {
     const command = opts.append ? 'APPE' : 'STOR';
     try {
       if (!fileName) throw badName('File name required.');
@@ -363,7 +359,7 @@ export class CosFileSystem extends FileSystem {
   }
 
   /** RETR: resolve and authorise, then the transfer layer's download stream. */
-  override async read(fileName: string | null, opts: { start?: number } = {}): Promise<{ stream: Readable; clientPath: string }> {
+  async read(fileName: string | null, opts: { start?: number } = {}): Promise<{ stream: Readable; clientPath: string }> {
     let path: string | undefined;
     let key: string;
     try {
@@ -383,7 +379,6 @@ export class CosFileSystem extends FileSystem {
     return {
       gateway: this.gateway,
       account: this.accountContext,
-      connection: this.ftpConnection,
       key,
       log: this.log,
     };
@@ -453,7 +448,7 @@ export class CosFileSystem extends FileSystem {
     return path;
   }
 
-  override async rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string): Promise<void> {
     await this.renameTo(await this.renameSource(from), to);
   }
 
@@ -469,7 +464,7 @@ export class CosFileSystem extends FileSystem {
     return path;
   }
 
-  override async chmod(fileName: string): Promise<void> {
+  async chmod(fileName: string): Promise<void> {
     await this.chmodPath(fileName);
   }
 }

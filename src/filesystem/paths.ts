@@ -6,7 +6,7 @@ import { badName } from './errors';
 /** COS refuses object keys longer than 850 bytes of UTF-8. */
 export const MAX_KEY_BYTES = 850;
 
-/** NUL, CR, LF; and lone surrogates, which stand for bytes that were not valid UTF-8 (see protocol-fixes). */
+/** NUL, CR, LF; and lone surrogates, which stand for bytes that were not valid UTF-8 (see ftp/control-lines.ts). */
 const FORBIDDEN = /[\0\r\n]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The segments of a normalised absolute FTP path (`/` -> []). */

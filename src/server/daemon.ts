@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { formatAddressRange } from '../config/proxy';
 import type { ServerConfig } from '../config/types';
 import { checkAccounts } from './account-check';
-import { DEFAULT_GRACE_MS, startGateway } from './gateway';
-import type { Gateway } from './gateway';
+import { DEFAULT_GRACE_MS, startGateway } from '../ftp/gateway';
+import type { Gateway } from '../ftp/gateway';
 import { startStatusLine } from './status';
 
 export const DEFAULT_STATUS_INTERVAL_MS = 60_000;

@@ -9,7 +9,7 @@ import { describeDiff, diffConfig, isEmptyDiff, sameAccount } from '../config/re
 import type { ServerConfig } from '../config/types';
 import { checkAccounts } from './account-check';
 import type { AccountContext } from './context';
-import type { Gateway } from './gateway';
+import type { Gateway } from '../ftp/gateway';
 
 /** Loads `file` as at start-up and, when it is good, applies it to the gateway; logs the outcome. */
 export async function reloadConfig(gateway: Gateway, file: string, logger: Logger): Promise<boolean> {

@@ -2,7 +2,7 @@
 // ended cleanly and every byte is verified. Up to one part: one PutObject (with Content-MD5, so a damaged body never
 // replaces an object). Beyond: a lazily initiated multipart upload whose parts go up while the client still sends;
 // CompleteMultipartUpload is the commit point, so an upload that fails or is aborted never touches the old object.
-// See "A write stream that is correct under errors" in ftp-srv-notes.md.
+// See "A write stream that is correct under errors" in docs/ftp-srv-notes.md.
 import { type Hash, createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -324,7 +324,7 @@ export class CosUploadStream extends Writable {
   }
 
   private async commit(): Promise<void> {
-    // ftp-srv-notes: a reset may end() and destroy() in one go; give the destroy a turn to land first.
+    // docs/ftp-srv-notes.md: a reset may end() and destroy() in one go; give the destroy a turn to land first.
     await nextTurn();
     if (this.preparing) await this.preparing;
     if (this.failure) throw this.failure;

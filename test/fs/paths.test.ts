@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { splitListArgs } from '../../src/filesystem/list-args';
 import { MAX_KEY_BYTES, dirKey, fileKey, namesDirectory, resolvePath, wildcardMatcher } from '../../src/filesystem/paths';
-import { decodeUtf8Escaped, parseCommandLine, splitLines, stripTelnet } from '../../src/server/protocol-fixes';
+import { decodeUtf8Escaped, parseCommandLine, splitLines, stripTelnet } from '../../src/ftp/control-lines';
 
 const code = (fn: () => unknown): number | undefined => {
   try {

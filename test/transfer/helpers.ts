@@ -3,7 +3,6 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import type COS from 'cos-nodejs-sdk-v5';
-import type { FtpConnection } from 'ftp-srv';
 import type { Stack } from '../helpers/stack';
 import type { TransferTarget } from '../../src/transfer/index';
 import { retryPolicy } from '../../src/store/retry';
@@ -102,7 +101,6 @@ export function targetFor(stack: Stack, key: string): TransferTarget {
   return {
     gateway,
     account: gateway.accounts[0],
-    connection: {} as FtpConnection,
     key,
     log: stack.logger,
   };

@@ -2,16 +2,16 @@
 // Also owns the USER and PASS commands: ftp-srv answers "Username already set" to a second USER, so a client
 // whose first PASS failed could never log in on the same connection.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FtpConnection, FileSystem } from 'ftp-srv';
+import type { FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
 import { CosFileSystem } from '../filesystem/cos-filesystem';
 import { verifyPassword } from '../util/password-hash';
-import type { AccountContext, GatewayContext } from './context';
-import type { TlsServerOptions } from './tls-upgrade';
+import type { AccountContext, GatewayContext } from '../server/context';
+import type { TlsServerOptions } from './tls';
 
 export type LoginListener = (
   data: { connection: FtpConnection; username: string; password: string },
-  resolve: (config: { fs?: FileSystem; root?: string; cwd?: string }) => void,
+  resolve: (config: { fs?: CosFileSystem; root?: string; cwd?: string }) => void,
   reject: (err?: Error) => void,
 ) => void;
 
@@ -51,7 +51,7 @@ function printable(name: string): string {
 
 export function createLoginHandler(context: GatewayContext): LoginListener {
   const log = context.logger.child({ component: 'login' });
-  const login = async (connection: FtpConnection, username: string, password: string): Promise<{ fs?: FileSystem; cwd: string }> => {
+  const login = async (connection: FtpConnection, username: string, password: string): Promise<{ fs?: CosFileSystem; cwd: string }> => {
     const account = await findAccount(context.accounts, username, password);
     if (!account) {
       log.warn({ user: printable(username), ip: connection.ip }, 'login failed');
@@ -59,7 +59,7 @@ export function createLoginHandler(context: GatewayContext): LoginListener {
       throw new Error('Login incorrect.');
     }
     const sessionLog = context.logger.child({ component: 'fs', user: account.account.userName, session: connection.id });
-    const fs = new CosFileSystem(connection, context, account, sessionLog as Logger);
+    const fs = new CosFileSystem(context, account, sessionLog as Logger);
     log.info({ user: account.account.userName, ip: connection.ip, bucket: account.account.bucket, prefix: account.account.prefix }, 'login');
     return { fs, cwd: '/' };
   };

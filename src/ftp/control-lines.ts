@@ -8,7 +8,6 @@
 // they must reach the running transfer (ABOR cancels it, QUIT abandons it).
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { installLoginCommands } from './login';
 
 /** A control line longer than this without CRLF is refused and the connection closed. */
 export const MAX_LINE_BYTES = 16 * 1024;
@@ -202,7 +201,7 @@ export function discardPendingInput(connection: object): void {
 
 let installed = false;
 
-export function installProtocolFixes(): void {
+export function installControlLines(): void {
   if (installed) return;
   installed = true;
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -212,5 +211,4 @@ export function installProtocolFixes(): void {
   // The constructor binds `this._handleData` from the prototype, so every new connection gets these.
   FtpConnection.prototype._handleData = handleData;
   FtpCommands.prototype.parse = parseCommandLine;
-  installLoginCommands();
 }

@@ -11,7 +11,7 @@
 //   control connection's own state is `controlEncrypted`.
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import { discardPendingInput } from './protocol-fixes';
+import { discardPendingInput } from './control-lines';
 
 /** A TLS handshake (control or data) not done within this time closes the connection. */
 export const HANDSHAKE_TIMEOUT_MS = 30_000;

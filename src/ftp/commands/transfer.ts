@@ -1,19 +1,19 @@
-// Owner: transfer layer. STOR/APPE/STOU/RETR/ABOR handlers replacing ftp-srv's (see ftp-srv-notes.md): the right
+// Owner: transfer layer. STOR/APPE/STOU/RETR/ABOR handlers replacing ftp-srv's (see docs/ftp-srv-notes.md): the right
 // reply codes (426 aborted, 451 storage failure, 552 too large, 554 bad offset), a data connection that closes early
 // counts as an abort, the control connection stays readable during a transfer (ABOR, QUIT), its idle timeout is
 // suspended meanwhile, and the REST offset is cleared on every path.
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { TransferError, aborted, replyCodeOf, replyMessageOf } from './errors';
-import { CrlfToLf, LfToCrlf } from './line-endings';
+import { TransferError, aborted, replyCodeOf, replyMessageOf } from '../../transfer/errors';
+import { CrlfToLf, LfToCrlf } from '../../transfer/line-endings';
 import {
   ActiveTransfer,
   type CommandArgs,
   type TransferConnection,
   activeTransfer,
-} from './session';
-import { type Direction, TransferRecord, targetOf } from './transfer-record';
-import { CosUploadStream } from './upload-stream';
+} from '../../transfer/session';
+import { type Direction, TransferRecord, targetOf } from '../../transfer/transfer-record';
+import { CosUploadStream } from '../../transfer/upload-stream';
 
 interface RegistryEntry {
   directive: string;

@@ -2,8 +2,8 @@
 // CosFileSystem, and one way to turn any failure into its reply. Shared by the command modules of this layer.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { CosFileSystem } from './cos-filesystem';
-import { replyOf } from './errors';
+import type { CosFileSystem } from '../../filesystem/cos-filesystem';
+import { replyOf } from '../../filesystem/errors';
 
 export interface Letter {
   raw?: boolean;

@@ -10,21 +10,21 @@ import { createStore } from '../store/index';
 import { readFileSync } from 'node:fs';
 import { UploadBufferBudget } from '../transfer/buffer-budget';
 import { Semaphore } from '../util/semaphore';
-import type { AccountContext, GatewayContext } from './context';
-import { createLoginHandler } from './login';
-import { installProtocolFixes } from './protocol-fixes';
-import { installListingCommands } from '../filesystem/commands';
-import { installTransferCommands } from '../transfer/commands';
+import type { AccountContext, GatewayContext } from '../server/context';
+import { createLoginHandler, installLoginCommands } from './login';
+import { installControlLines } from './control-lines';
+import { installListingCommands } from './commands/filesystem';
+import { installTransferCommands } from './commands/transfer';
 import { installDrainGuard, registerGatewayServer } from './drain-guard';
 import { installFeatureList } from './features';
-import { type TlsServerOptions, installTlsUpgrade } from './tls-upgrade';
+import { type TlsServerOptions, installTlsUpgrade } from './tls';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 import { installPassiveConnector } from './passive-connector';
-import { installClientAddress } from '../ftp/proxy/client-address';
-import { installClnt } from '../ftp/clnt';
-import { installEpsvAll } from '../ftp/epsv-all';
-import { installProxyGate, registerProxyGate } from '../ftp/proxy/gate';
-import { trustedPeers } from '../ftp/proxy/trusted';
+import { installClientAddress } from './proxy/client-address';
+import { installClnt } from './clnt';
+import { installEpsvAll } from './epsv-all';
+import { installProxyGate, registerProxyGate } from './proxy/gate';
+import { trustedPeers } from './proxy/trusted';
 
 /** Idle control-connection timeout, like vsftpd's idle_session_timeout (the transfer layer keeps transfers alive). */
 export const IDLE_TIMEOUT_MS = 300_000;
@@ -59,7 +59,8 @@ type FtpSrvOptions = Omit<FtpServerOptions, 'pasv_url' | 'log'> & {
 } & Required<Pick<TlsServerOptions, 'tlsRequiredForLogin' | 'tlsRequiredForData'>>;
 
 export async function startGateway(config: ServerConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-  installProtocolFixes();
+  installControlLines();
+  installLoginCommands();
   installListingCommands();
   installTransferCommands();
   // After the other layers' registry changes, so these wrap whichever handlers are in place.
@@ -158,7 +159,9 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     sessionLog.debug({ id: connection.id, sessions: context.stats.sessions }, 'disconnected');
   });
 
-  ftp.on('login', createLoginHandler(context));
+  // ftp-srv keeps whatever object the listener gives as the session's fs; its typings ask for its own local-disk
+  // FileSystem class, which CosFileSystem no longer extends (no method of it may ever touch the local disk).
+  (ftp as unknown as NodeJS.EventEmitter).on('login', createLoginHandler(context));
   await ftp.listen();
   const server = (ftp as unknown as { server: Server }).server;
   const address = server.address();

@@ -2,12 +2,12 @@
 // ftp-srv's own handlers for these call fs.get() before fs.list() (extra COS requests), pause the control socket,
 // answer MDTM with milliseconds, RMD through DELE, and report the wrong codes; these replace them.
 import type { Socket } from 'node:net';
-import type { RenameSource } from './cos-filesystem';
+import type { RenameSource } from '../../filesystem/cos-filesystem';
 import { type CommandArgs, type FsConnection, type Letter, type RegistryEntry, cosFs, fail, maxListFileOf, quoted, withFs } from './command-context';
-import { FtpReplyError, replyOf } from './errors';
-import { siteHandler } from './site-command';
-import { type Entry, lsLine, mlsxLine, timeVal } from './format';
-import { splitListArgs } from './list-args';
+import { FtpReplyError, replyOf } from '../../filesystem/errors';
+import { siteHandler } from './site';
+import { type Entry, lsLine, mlsxLine, timeVal } from '../../filesystem/format';
+import { splitListArgs } from '../../filesystem/list-args';
 
 /** Resolves on 'drain'; rejects when the socket closes or fails first. */
 function drained(socket: Socket): Promise<void> {

@@ -1,6 +1,6 @@
 // While the gateway drains (SIGINT/SIGTERM), sessions that are still open must not start new transfers: the
 // data commands are answered 421 and the session is closed. Wraps whichever handlers the transfer layer installed.
-import type { GatewayContext } from './context';
+import type { GatewayContext } from '../server/context';
 
 interface GuardedConnection {
   server?: object;

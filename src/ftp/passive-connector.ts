@@ -10,9 +10,9 @@
 // Everything else is as in ftp-srv, which is pinned to 4.6.3 for this reason.
 import net from 'node:net';
 import tls from 'node:tls';
-import { admitProxied, proxyGateForPeer } from '../ftp/proxy/gate';
+import { admitProxied, proxyGateForPeer } from './proxy/gate';
 import { plainIpv4 } from './passive-address';
-import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls-upgrade';
+import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls';
 
 /** No data connection within this time after PASV/EPSV closes the listener (as ftp-srv does). */
 const CONNECT_TIMEOUT_MS = 30_000;
