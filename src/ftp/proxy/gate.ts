@@ -52,6 +52,12 @@ export async function admitProxied(socket: Socket, options: ProxyGateOptions): P
   const log = options.logger;
   // Destroyed sockets may still report an error (a reset); it has no other listener yet.
   socket.on('error', () => undefined);
+  if (peer === undefined) {
+    // Reset before it was looked at (a balancer's TCP health check connects and resets at once).
+    log.debug('PROXY protocol: connection gone before it was read');
+    socket.destroy();
+    return false;
+  }
   if (!options.isTrusted(peer)) {
     log.warn({ peer }, 'PROXY protocol: connection from an address not in proxy_trusted refused');
     socket.destroy();
