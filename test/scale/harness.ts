@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { startLocalCos } from '../../src/store/localcos/index';
 import type { LocalCos } from '../../src/store/localcos/index';
+import { accountSection } from '../helpers/conf-file';
 import { REPO_ROOT, startServerProcess, tempDir } from '../helpers/server-process';
 import type { ServerProcess } from '../helpers/server-process';
 
@@ -67,16 +68,7 @@ function gatewayConfig(dir: string, store: LocalCos, address: string, passive: {
   const file = path.join(dir, `gateway-${address}.conf`);
   fs.writeFileSync(
     file,
-    `[COS_ACCOUNT_0]
-cos_secretid = ${SECRET_ID}
-cos_secretkey = ${SECRET_KEY}
-cos_bucket = ${BUCKET}
-cos_endpoint = ${store.url}
-home_dir = /home/scale
-ftp_login_user_name = ${USER}
-ftp_login_user_password = ${PASSWORD}
-authority = RW
-
+    `${accountSection({ index: 0, secretId: SECRET_ID, secretKey: SECRET_KEY, bucket: BUCKET, endpoint: store.url, user: USER, password: PASSWORD })}
 [NETWORK]
 listen_address = ${address}
 listen_port = 0
