@@ -8,6 +8,7 @@ import type { AccountConfig } from '../config/types';
 import type { AccountContext, GatewayContext } from '../server/context';
 import { openDownload, openUpload } from '../transfer/index';
 import type { ObjectInfo, ObjectStore } from '../store/object-store';
+import { firstEntries } from '../store/listing';
 import { FtpReplyError, badName, refused, storageError } from './errors';
 import type { Entry } from './format';
 import { type ListingSummary, listDirectory } from './listing';
@@ -298,7 +299,7 @@ export class CosFileSystem {
     if (path === '/') throw refused('/: The root directory cannot be removed.');
     const marker = dirKey(this.account.prefix, path);
     try {
-      const page = await this.store.listPage({ prefix: marker, maxKeys: 2 });
+      const page = await firstEntries(this.store, { prefix: marker }, 2);
       if (page.objects.length === 0 && page.prefixes.length === 0) throw refused(`${path}: No such directory.`);
       if (page.objects.some((o) => o.key !== marker)) throw refused(`${path}: Directory not empty.`);
       await keepFolder(this.store, this.account.prefix, parentOf(path), marker);
@@ -436,7 +437,7 @@ export class CosFileSystem {
     if (isWithin(path, source.path)) throw refused(`${path}: A directory cannot be moved into itself.`);
     const targetPrefix = dirKey(prefix, path);
     try {
-      const page = await this.store.listPage({ prefix: targetPrefix, maxKeys: 2 });
+      const page = await firstEntries(this.store, { prefix: targetPrefix }, 2);
       if (page.objects.some((o) => o.key !== targetPrefix)) throw refused(`${path}: Target directory exists and is not empty.`);
     } catch (err) {
       throw storageError(err, 'RNTO');

@@ -4,6 +4,7 @@
 // delete then got 550 for the CWD/RMD of folders they had emptied. So an operation that removes something first
 // asks `keepFolder` whether that is the last thing in its folder, and if so writes the folder's marker: a folder a
 // client has seen stays until RMD. Every folder-marker rule lives here (design: docs/folders.md).
+import { firstEntries } from '../store/listing';
 import type { ObjectStore } from '../store/object-store';
 import { dirKey } from './paths';
 
@@ -14,7 +15,8 @@ export async function putMarker(store: ObjectStore, marker: string): Promise<voi
 
 /** Whether any key starts with `keyPrefix` (a folder's marker or content): one GetBucket with max-keys 1. */
 export async function anyUnder(store: ObjectStore, keyPrefix: string): Promise<boolean> {
-  const page = await store.listPage({ prefix: keyPrefix, maxKeys: 1 });
+  // firstEntries: COS may answer a short (even empty) page that is truncated; read on rather than call it empty.
+  const page = await firstEntries(store, { prefix: keyPrefix }, 1);
   return page.objects.length > 0 || page.prefixes.length > 0;
 }
 
@@ -29,7 +31,7 @@ export async function anyUnder(store: ObjectStore, keyPrefix: string): Promise<b
 export async function keepFolder(store: ObjectStore, prefix: string, dir: string, leaving: string): Promise<boolean> {
   if (dir === '/') return false;
   const marker = dirKey(prefix, dir);
-  const page = await store.listPage({ prefix: marker, delimiter: '/', maxKeys: 2 });
+  const page = await firstEntries(store, { prefix: marker, delimiter: '/' }, 2);
   const othersStay = page.objects.some((o) => o.key !== leaving) || page.prefixes.some((p) => p !== leaving);
   if (othersStay) return false;
   await putMarker(store, marker);

@@ -6,21 +6,26 @@ import { badName } from './errors';
 /** COS refuses object keys longer than 850 bytes of UTF-8. */
 export const MAX_KEY_BYTES = 850;
 
-/** NUL, CR, LF; and lone surrogates, which stand for bytes that were not valid UTF-8 (see ftp/control-lines.ts). */
-const FORBIDDEN = /[\0\r\n]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * NUL, CR, LF; the control characters 0x18-0x1B, which COS does not allow in keys (doc 13324); and lone surrogates,
+ * which stand for bytes that were not valid UTF-8 (see ftp/control-lines.ts).
+ */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\0\r\n\x18-\x1b]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The segments of a normalised absolute FTP path (`/` -> []). */
 export function segmentsOf(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
 
-/** Refuses (553) names with NUL, CR, LF or invalid UTF-8. */
+/** Refuses (553) names with NUL, CR, LF, 0x18-0x1B or invalid UTF-8. */
 export function checkName(arg: string): void {
   const bad = FORBIDDEN.exec(arg);
   if (!bad) return;
   const c = bad[0].charCodeAt(0);
   if (c === 0) throw badName('File name not allowed: it contains a NUL character.');
   if (c === 13 || c === 10) throw badName('File name not allowed: it contains a line break.');
+  if (c >= 0x18 && c <= 0x1b) throw badName('File name not allowed: COS does not allow the control characters 0x18-0x1B.');
   throw badName('File name not allowed: it is not valid UTF-8.');
 }
 

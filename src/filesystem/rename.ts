@@ -2,7 +2,8 @@
 // only after every copy succeeded, so a failure never loses an object that was not copied.
 import type { Logger } from 'pino';
 import { type DeleteFailure, MAX_BATCH, type ObjectInfo, type ObjectStore, describeError } from '../store/object-store';
-import { FtpReplyError, storageError } from './errors';
+import { FtpReplyError, badName, storageError } from './errors';
+import { MAX_KEY_BYTES } from './paths';
 
 /** Copy sizes (mutable so that tests can exercise the multipart path without 5 GB objects). */
 export const copyLimits = {
@@ -108,6 +109,11 @@ export async function renameDirectory(
     sources = await keysUnder(store, sourcePrefix);
   } catch (err) {
     throw storageError(err, 'Rename failed, nothing changed');
+  }
+  // Every new name must be a key COS takes: refused before the first copy, so nothing is half-moved.
+  const tooLong = sources.find((o) => Buffer.byteLength(targetPrefix + o.key.slice(sourcePrefix.length), 'utf8') > MAX_KEY_BYTES);
+  if (tooLong) {
+    throw badName(`Rename refused: ${tooLong.key.slice(sourcePrefix.length)} would get an object key over ${MAX_KEY_BYTES} bytes.`);
   }
   const copied: string[] = [];
   try {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AccountConfig, ServerConfig, TlsConfig } from '../config/types';
 import { scrubbingLogger } from '../log/scrub';
 import { createStore } from '../store/index';
+import { ReadYourWrites, WriteMemories } from '../store/read-your-writes';
 import { readFileSync } from 'node:fs';
 import { UploadBufferBudget } from '../transfer/buffer-budget';
 import { Semaphore } from '../util/semaphore';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   idleTimeoutMs?: number;
   /** How long a PROXY protocol header may take to arrive (default PROXY_HEADER_TIMEOUT_MS). */
   proxyHeaderTimeoutMs?: number;
+  /** Certificates to trust for HTTPS to the object store (tests: the local store's own). */
+  storeCa?: string | Buffer;
 }
 
 /** ftp-srv's options as it really accepts them (its typings say `pasv_url` is a string only). */
@@ -74,7 +77,12 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installClnt();
 
   const storeLog = logger.child({ component: 'store' });
-  const openAccount = (account: AccountConfig): AccountContext => ({ account, store: createStore(account, { logger: storeLog }) });
+  const writeMemories = new WriteMemories();
+  const openAccount = (account: AccountConfig): AccountContext => ({
+    account,
+    // Listings show this server's own recent writes even while COS's listing lags behind (read-your-writes.ts).
+    store: new ReadYourWrites(createStore(account, { logger: storeLog, ca: options.storeCa }), writeMemories.for(account.bucket)),
+  });
   const context: GatewayContext = {
     config,
     logger,

@@ -7,7 +7,7 @@ import type { StoreOptions } from './store-options';
 
 export type { StoreOptions } from './store-options';
 export * from './object-store';
-export { compareUtf8 } from './listing';
+export { compareUtf8, firstEntries } from './listing';
 export { retryPolicy } from './retry';
 
 export function createStore(account: AccountConfig, opts: StoreOptions): ObjectStore {

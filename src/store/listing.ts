@@ -1,17 +1,45 @@
 // Listing helpers every store shares: the key order stores list in, and paging through a listing.
-import type { ListOptions, ListPage, ObjectStore } from './object-store';
+import { type ListOptions, type ListPage, type ObjectStore, StoreError } from './object-store';
 
 /** Byte order of UTF-8, the order COS and S3 list keys in. */
 export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** Pages from `opts.marker` to the end, one listPage request each, made only when the next page is asked for. */
+/** Empty pages in a row that do not move the marker before a listing is given up as stalled. */
+export const MAX_STALLED_PAGES = 20;
+
+/**
+ * Pages from `opts.marker` to the end, one listPage request each, made only when the next page is asked for. COS
+ * may answer a page with fewer entries than asked, even none, that still says it is truncated (doc 7734): paging
+ * goes on; a listing whose empty pages stop advancing is a retryable failure, not an endless loop.
+ */
 export async function* listPages(store: Pick<ObjectStore, 'listPage'>, opts: ListOptions): AsyncGenerator<ListPage> {
   let marker = opts.marker;
+  let stalled = 0;
   do {
     const page = await store.listPage({ ...opts, marker });
     yield page;
+    const empty = page.objects.length === 0 && page.prefixes.length === 0;
+    stalled = empty && page.nextMarker === marker ? stalled + 1 : 0;
+    if (stalled >= MAX_STALLED_PAGES) {
+      throw new StoreError('retryable', 'GetBucket', `the listing of ${opts.prefix} stopped advancing`, 'ListingStalled');
+    }
     marker = page.nextMarker;
   } while (marker !== undefined);
+}
+
+/**
+ * Up to `n` entries (keys and common prefixes) from the start of a listing: usually one request; more only when
+ * the store answers short pages.
+ */
+export async function firstEntries(store: Pick<ObjectStore, 'listPage'>, opts: ListOptions, n: number): Promise<ListPage> {
+  const found: ListPage = { objects: [], prefixes: [], nextMarker: undefined };
+  for await (const page of listPages(store, { ...opts, maxKeys: n })) {
+    found.objects.push(...page.objects);
+    found.prefixes.push(...page.prefixes);
+    found.nextMarker = page.nextMarker;
+    if (found.objects.length + found.prefixes.length >= n) break;
+  }
+  return found;
 }

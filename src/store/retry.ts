@@ -48,6 +48,7 @@ export async function withRetry<T>(
   opts: RetryOptions,
 ): Promise<T> {
   const retryable = opts.retryable ?? ((err: StoreError) => err.kind === 'retryable');
+  let clockRetried = false;
   for (let n = 1; ; n++) {
     if (opts.signal?.aborted) throw cancelled(operation);
     try {
@@ -55,10 +56,19 @@ export async function withRetry<T>(
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       if (opts.signal?.aborted) throw cancelled(operation);
-      if (n >= (opts.tries ?? retryPolicy.attempts) || !retryable(err, n)) throw err;
+      // Once per call: the SDK has taken the store's clock from `Date` by now (it re-sends only bodies it holds
+      // itself, never a stream), and a new signature is made at the new time.
+      const clockOnce: boolean = isClockError(err) && !clockRetried;
+      clockRetried ||= clockOnce;
+      if (n >= (opts.tries ?? retryPolicy.attempts) || !(retryable(err, n) || clockOnce)) throw err;
       const delayMs = backoffMs(n);
       opts.log.warn({ op: operation, attempt: n, delayMs, err: err.describe() }, 'storage request failed; retrying');
       await sleep(delayMs, opts.signal);
     }
   }
+}
+
+/** COS refused the request's time: RequestTimeTooSkewed, or AccessDenied "Request has expired" (doc 7730). */
+export function isClockError(err: StoreError): boolean {
+  return err.storeCode === 'RequestTimeTooSkewed' || (err.storeCode === 'AccessDenied' && /Request has expired/i.test(err.message));
 }

@@ -9,6 +9,11 @@ export interface StoreOptions {
   onRequest?: RequestObserver;
   /** Per-request timeout in ms (default 60 s: an SDK default of "forever" is not something a daemon can afford). */
   timeoutMs?: number;
+  /**
+   * Certificates (PEM) to trust for HTTPS to the store instead of Node's bundled ones: a private endpoint, or the
+   * local store in tests. (NODE_EXTRA_CA_CERTS adds to the bundled ones for the whole process.)
+   */
+  ca?: string | Buffer;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;

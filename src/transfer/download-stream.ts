@@ -29,6 +29,8 @@ export class CosDownloadStream extends Readable {
   private crcBehind = false;
   private readonly expectedCrc: string | undefined;
   private resumesWithoutProgress = 0;
+  /** Why the bytes could not be checked against the store's CRC-64, when a whole file could not (226 says so). */
+  readonly unverified: string | undefined;
 
   constructor(
     readonly target: TransferTarget,
@@ -41,6 +43,11 @@ export class CosDownloadStream extends Readable {
     this.etag = first.etag;
     this.expectedCrc = start === 0 ? first.crc64 : undefined;
     this.crc = this.expectedCrc !== undefined ? new OffloadedCrc64() : undefined;
+    if (start === 0 && first.crc64 === undefined && target.account.store.capabilities.crc64) {
+      // Objects from before COS kept CRC-64 (and some completed uploads) have none (doc 40334).
+      this.unverified = 'the object has no CRC-64 in the store';
+      target.log.warn({ key: target.key }, `download not verified: ${this.unverified}`);
+    }
     this.attach(first.body);
   }
 

@@ -187,6 +187,7 @@ export class CosUploadStream extends Writable {
     if (body.length !== size || (head.crc !== undefined && crc !== head.crc)) {
       throw storageFailed('the current file changed while appending');
     }
+    if (head.crc === undefined && this.store.capabilities.crc64) this.notVerified('the existing file has no CRC-64 in the store');
     await this.reserveSpace();
     this.chunks.push(body);
     this.pendingCrc.update(body);
@@ -377,11 +378,22 @@ export class CosUploadStream extends Writable {
     } catch (err) {
       throw storageFailed(`the file could not be assembled (${describeError(err)})`, err);
     }
+    if ((expected === undefined || stored === undefined) && this.store.capabilities.crc64) {
+      this.notVerified(expected === undefined ? 'the existing file has no CRC-64 in the store' : 'the store sent no CRC-64 for the file');
+    }
     if (expected !== undefined && stored !== undefined && stored !== expected) {
       // Every part was verified, so this should not happen; never leave a wrong object behind.
       await this.deleteCorrupt();
       throw storageFailed(`the assembled file does not match the data sent (CRC-64 ${expected}, stored ${stored})`);
     }
+  }
+
+  /** Why the stored file could not be checked whole against the bytes sent, when it could not (226 says so). */
+  unverified: string | undefined;
+
+  private notVerified(reason: string): void {
+    this.unverified ??= reason;
+    this.log.warn({ key: this.key }, `upload not verified: ${reason}`);
   }
 
   /** The whole-object CRC the parts add up to; undefined when a copied part's CRC is unknown. */

@@ -11,6 +11,7 @@ import type { Gateway } from '../../src/ftp/gateway';
 import { createCosClient } from '../../src/store/cos/client';
 import { startLocalCos } from '../../src/store/localcos/index';
 import type { LocalCos } from '../../src/store/localcos/index';
+import { storeCertificate } from './store-tls';
 
 export interface StackOptions {
   /** Each entry is completed from defaults (entry i: user{i+1}/pass{i+1}, RW, bucket{i+1}-1250000000). */
@@ -28,6 +29,8 @@ export interface StackOptions {
   /** Store data on disk under this folder instead of in memory. */
   storeDataDir?: string;
   logger?: Logger;
+  /** The store speaks HTTPS (a certificate for the buckets' host names), as real COS does; the gateway trusts it. */
+  storeTls?: boolean;
 }
 
 export interface Stack {
@@ -68,7 +71,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   for (const a of draft) credentials.set(a.secretId, a.secretKey);
   const buckets = [...new Set(draft.map((a) => a.bucket))];
 
+  const tls = opts.storeTls ? storeCertificate() : undefined;
   const store = await startLocalCos({
+    tls,
     host: '127.0.0.1',
     port: 0,
     memory: opts.storeDataDir === undefined,
@@ -96,6 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gateway = await startGateway(config, logger, {
       idleTimeoutMs: opts.idleTimeoutMs,
       proxyHeaderTimeoutMs: opts.proxyHeaderTimeoutMs,
+      storeCa: tls?.cert,
     });
   } catch (err) {
     await store.close();
@@ -125,7 +131,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       let client = clients.get(a.userName);
       if (!client) {
         // Checks go through the COS SDK whichever store the gateway uses (the local store speaks both).
-        client = createCosClient({ ...a, endpoint: store.url }, { timeoutMs: 30_000 });
+        client = createCosClient({ ...a, endpoint: store.url }, { timeoutMs: 30_000, ca: tls?.cert });
         clients.set(a.userName, client);
       }
       return client;

@@ -14,6 +14,7 @@ import {
 } from '../../transfer/session';
 import { type Direction, TransferRecord, targetOf } from '../../transfer/transfer-record';
 import { CosUploadStream } from '../../transfer/upload-stream';
+import { CosDownloadStream } from '../../transfer/download-stream';
 
 interface RegistryEntry {
   directive: string;
@@ -159,7 +160,7 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
     const bytes = stream instanceof CosUploadStream ? stream.bytesReceived : 0;
     if (!failure) {
       record?.end({ code: 226, bytes });
-      await connection.reply(226, `Transfer complete: ${clientPath}`);
+      await connection.reply(226, `Transfer complete: ${clientPath}${verificationNote(stream)}`);
     } else {
       const code = replyCodeOf(failure, 451);
       record?.end({ code, bytes, error: replyMessageOf(failure) });
@@ -270,7 +271,7 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
     const { failure, bytes } = await pumpDownload(stream, socket, transfer, connection.transferType === 'ascii');
     if (!failure) {
       record?.end({ code: 226, bytes });
-      await connection.reply(226, `Transfer complete: ${clientPath}`);
+      await connection.reply(226, `Transfer complete: ${clientPath}${verificationNote(stream)}`);
     } else {
       const code = replyCodeOf(failure, 451);
       record?.end({ code, bytes, error: replyMessageOf(failure) });
@@ -369,4 +370,10 @@ function startRecord(
   args: CommandArgs,
 ): TransferRecord {
   return new TransferRecord(direction, command, clientPath, targetOf(stream), args.log);
+}
+
+/** ` (not verified: why)` when the bytes could not be checked against the store's CRC-64, else nothing. */
+function verificationNote(stream: unknown): string {
+  const reason = stream instanceof CosUploadStream || stream instanceof CosDownloadStream ? stream.unverified : undefined;
+  return reason ? ` (not verified: ${reason})` : '';
 }

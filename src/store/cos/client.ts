@@ -5,6 +5,11 @@ import type { AccountConfig } from '../../config/types';
 export interface CosClientOptions {
   /** Per-request timeout in ms. The SDK's default (0) waits forever, which a daemon cannot afford. */
   timeoutMs?: number;
+  /**
+   * Certificates (PEM) to trust for HTTPS to the store instead of Node's bundled ones: a private COS-compatible
+   * endpoint, or the local store in tests. (NODE_EXTRA_CA_CERTS adds to the bundled ones for the whole process.)
+   */
+  ca?: string | Buffer;
 }
 
 /** Where requests for an account go: the SDK options that express `cos_region` / `cos_endpoint` / `cos_protocol`. */
@@ -29,7 +34,7 @@ export function endpointOptions(account: AccountConfig): Pick<COS.COSOptions, 'P
 
 export function createCosClient(account: AccountConfig, options: CosClientOptions = {}): COS {
   const { Region: _region, ...where } = endpointOptions(account);
-  return new COS({
+  const cos = new COS({
     SecretId: account.secretId,
     SecretKey: account.secretKey,
     ...where,
@@ -41,4 +46,8 @@ export function createCosClient(account: AccountConfig, options: CosClientOption
     // started; the gateway's own upload slots bound how many run.
     FileParallelLimit: Number.MAX_SAFE_INTEGER,
   });
+  const { ca } = options;
+  // The SDK has no option for it, but its HTTP layer takes `ca` per request (also through the agents it is given).
+  if (ca) cos.on('before-send', (opt?: { ca?: string | Buffer }) => opt && (opt.ca = ca));
+  return cos;
 }

@@ -63,7 +63,7 @@ export class CosStore implements ObjectStore {
   private readonly log: Logger;
 
   constructor(account: AccountConfig, opts: StoreOptions) {
-    this.cos = createCosClient(account, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    this.cos = createCosClient(account, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: opts.ca });
     this.requests = new CosRequests(this.cos, opts.onRequest);
     this.bucket = account.bucket;
     this.region = endpointOptions(account).Region;
@@ -183,7 +183,8 @@ export class CosStore implements ObjectStore {
     let nextMarker: string | undefined;
     if (String(r.IsTruncated) === 'true') {
       const last = [...objects.map((o) => o.key), ...prefixes].sort(compareUtf8).pop();
-      nextMarker = r.NextMarker ? decode(r.NextMarker) : last;
+      // A truncated page may hold no entry and no NextMarker: the next request starts where this one did.
+      nextMarker = r.NextMarker ? decode(r.NextMarker) : last ?? opts.marker ?? '';
     }
     return { objects, prefixes, nextMarker };
   }

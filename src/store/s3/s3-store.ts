@@ -107,7 +107,8 @@ export class S3Store implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: new NodeHttpHandler({
         httpAgent,
-        httpsAgent,
+        // Certificates to trust instead of the bundled ones: an agent of its own (the shared one trusts the bundle).
+        httpsAgent: opts.ca ? new https.Agent({ keepAlive: true, ca: opts.ca }) : httpsAgent,
         requestTimeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         connectionTimeout: 10_000,
       }),
@@ -213,7 +214,8 @@ export class S3Store implements ObjectStore {
     if (r.IsTruncated) {
       // S3 sends NextMarker only with a delimiter; else the next page starts after the last key.
       const last = [...objects.map((o) => o.key), ...prefixes].sort(compareUtf8).pop();
-      nextMarker = r.NextMarker ? decode(r.NextMarker) : last;
+      // A truncated page may hold no entry and no NextMarker: the next request starts where this one did.
+      nextMarker = r.NextMarker ? decode(r.NextMarker) : last ?? opts.marker ?? '';
     }
     return { objects, prefixes, nextMarker };
   }
