@@ -82,6 +82,17 @@ export function buildAccount(overrides: Partial<AccountConfig> = {}, index = 0):
   return account;
 }
 
+/** Parts of one upload in flight at once, at most (also bounded by half the server-wide upload slots). */
+export const MAX_PARTS_IN_FLIGHT_PER_UPLOAD = 4;
+
+/**
+ * How many parts one upload sends at once: half of upload_thread_num (so that two uploads share the server's part
+ * slots instead of one taking them all), at least 1, at most MAX_PARTS_IN_FLIGHT_PER_UPLOAD.
+ */
+export function partsPerUpload(uploadThreadNum: number): number {
+  return Math.min(MAX_PARTS_IN_FLIGHT_PER_UPLOAD, Math.max(1, Math.ceil(uploadThreadNum / 2)));
+}
+
 /** A complete ServerConfig from the original's defaults and overrides (no validation; callers build sane values). */
 export function buildServerConfig(overrides: ConfigOverrides = {}): ServerConfig {
   const sized = {
@@ -91,6 +102,7 @@ export function buildServerConfig(overrides: ConfigOverrides = {}): ServerConfig
     ...overrides.transfer,
   };
   const transfer: TransferConfig = {
+    partsPerUpload: partsPerUpload(sized.uploadThreadNum),
     uploadBufferSize: defaultUploadBufferSize({
       maxConnectionNum: overrides.maxConnectionNum ?? DEFAULTS.maxConnectionNum,
       maxListFile: overrides.maxListFile ?? DEFAULTS.maxListFile,

@@ -11,6 +11,7 @@ import {
   defaultUploadThreadNum,
   maxUploadThreadNum,
   normalizePrefix,
+  partsPerUpload,
 } from './defaults';
 import { readIni } from './ini-source';
 import { passwordScheme } from '../util/password-scheme';
@@ -314,6 +315,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
         singleFileMaxSize,
         minPartSize,
         uploadThreadNum: sizing.transfer.uploadThreadNum,
+        partsPerUpload: partsPerUpload(sizing.transfer.uploadThreadNum),
         uploadBufferSize,
       },
       maxConnectionNum,

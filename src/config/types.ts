@@ -102,6 +102,8 @@ export interface TransferConfig {
   minPartSize: number;
   /** Concurrent part uploads across the server (already resolved from `default`). */
   uploadThreadNum: number;
+  /** Parts one upload sends at once: derived from upload_thread_num here, once (see partsPerUpload()). */
+  partsPerUpload: number;
   /** Bytes all uploads together may hold for their parts (`upload_buffer_size`, resolved from `default`). */
   uploadBufferSize: number;
 }

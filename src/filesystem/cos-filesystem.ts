@@ -5,11 +5,10 @@ import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { AccountConfig } from '../config/types';
-import type { AccountContext, GatewayContext } from '../server/context';
-import { openDownload, openUpload } from '../transfer/index';
+import { type TransferServices, openDownload, openUpload } from '../transfer/index';
 import type { ObjectInfo, ObjectStore } from '../store/object-store';
 import { firstEntries } from '../store/listing';
-import { FtpReplyError, badName, refused, storageError } from './errors';
+import { ReplyError, badName, refused, storageError } from './errors';
 import type { Entry } from './format';
 import { type ListingSummary, listDirectory } from './listing';
 import { type Access, can, refusalReason } from './permissions';
@@ -36,18 +35,37 @@ export interface FileStat {
   isDirectory(): boolean;
 }
 
+/** What one session's file system is built from; the server layer provides it at login. */
+export interface FileSystemSession {
+  account: AccountConfig;
+  store: ObjectStore;
+  transfers: TransferServices;
+  log: Logger;
+  /** max_list_file in force now (a configuration reload changes it for the next listing). */
+  readonly maxListFile: number;
+}
+
+/**
+ * The file system ftp-srv's generic command handlers call (by name: chdir, get, mkdir, delete, write, read, rename,
+ * chmod, currentDirectory, getUniqueName) and this port's own handlers use in full. It knows nothing of ftp-srv.
+ */
 export class CosFileSystem {
   readonly account: AccountConfig;
   readonly store: ObjectStore;
+  readonly log: Logger;
+  private readonly session: FileSystemSession;
   private cwdPath = '/';
 
-  constructor(
-    readonly gateway: GatewayContext,
-    readonly accountContext: AccountContext,
-    readonly log: Logger,
-  ) {
-    this.account = accountContext.account;
-    this.store = accountContext.store;
+  constructor(session: FileSystemSession) {
+    this.session = session;
+    this.account = session.account;
+    this.store = session.store;
+    this.log = session.log;
+  }
+
+  /** Entries a listing may show (max_list_file). */
+  get maxListFile(): number {
+    return this.session.maxListFile;
   }
 
   get user(): string {
@@ -71,8 +89,8 @@ export class CosFileSystem {
   }
 
   /** Logs any refusal (authority, missing file, bad name, storage failure) with user and path; returns its reply. */
-  refusal(command: string, path: string | null | undefined, err: unknown): FtpReplyError {
-    const e = err instanceof FtpReplyError ? err : storageError(err, command);
+  refusal(command: string, path: string | null | undefined, err: unknown): ReplyError {
+    const e = err instanceof ReplyError ? err : storageError(err, command);
     this.log.warn({ command, path, code: e.code, reason: e.message }, 'refused'); // user: in the session logger
     return e;
   }
@@ -258,7 +276,7 @@ export class CosFileSystem {
         glob,
       );
     } catch (err) {
-      if (err instanceof FtpReplyError || started) throw err;
+      if (err instanceof ReplyError || started) throw err;
       throw storageError(err, command);
     }
     if (!summary.found) throw refused(`${path}: No such file or directory.`);
@@ -338,7 +356,7 @@ export class CosFileSystem {
     try {
       await this.deleteFile(arg);
     } catch (err) {
-      if (err instanceof FtpReplyError && /No such file/.test(err.message)) await this.removeDirectory(arg);
+      if (err instanceof ReplyError && /No such file/.test(err.message)) await this.removeDirectory(arg);
       else throw err;
     }
   }
@@ -377,12 +395,7 @@ export class CosFileSystem {
   }
 
   private target(key: string): Parameters<typeof openUpload>[0] {
-    return {
-      gateway: this.gateway,
-      account: this.accountContext,
-      key,
-      log: this.log,
-    };
+    return { services: this.session.transfers, store: this.store, key, user: this.account.userName, log: this.log };
   }
 
   // ---- rename -----------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // only after every copy succeeded, so a failure never loses an object that was not copied.
 import type { Logger } from 'pino';
 import { type DeleteFailure, MAX_BATCH, type ObjectInfo, type ObjectStore, describeError } from '../store/object-store';
-import { FtpReplyError, badName, storageError } from './errors';
+import { ReplyError, badName, storageError } from './errors';
 import { MAX_KEY_BYTES } from './paths';
 
 /** Copy sizes (mutable so that tests can exercise the multipart path without 5 GB objects). */
@@ -52,7 +52,7 @@ export async function renameFile(store: ObjectStore, source: ObjectInfo, targetK
   try {
     await store.delete(source.key);
   } catch (err) {
-    throw new FtpReplyError(451, `Renamed by copy, but the old name could not be removed (${describeError(err)})`, err);
+    throw new ReplyError(451, `Renamed by copy, but the old name could not be removed (${describeError(err)})`, err);
   }
 }
 
@@ -134,7 +134,7 @@ export async function renameDirectory(
   const failed = await deleteAll(store, sources.map((o) => o.key));
   if (failed.length) {
     log.warn({ sourcePrefix, targetPrefix, failed: failed.length, first: failed[0] }, 'directory renamed; some sources not removed');
-    throw new FtpReplyError(
+    throw new ReplyError(
       451,
       `Directory copied, but ${failed.length} of ${sources.length} objects could not be removed from the old name`,
     );

@@ -91,6 +91,24 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     uploadBuffers: new UploadBufferBudget(config.transfer.uploadBufferSize),
     stats: { sessions: 0, transfers: 0 },
     draining: false,
+    // What the transfer engines see of all this; read live, so a reload's limits apply to the next transfer.
+    transferServices: {
+      get limits() {
+        return context.config.transfer;
+      },
+      get uploadSlots() {
+        return context.uploadSlots;
+      },
+      get uploadBuffers() {
+        return context.uploadBuffers;
+      },
+      get stats() {
+        return context.stats;
+      },
+      get draining() {
+        return context.draining;
+      },
+    },
   };
 
   const { network } = config;

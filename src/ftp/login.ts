@@ -59,7 +59,15 @@ export function createLoginHandler(context: GatewayContext): LoginListener {
       throw new Error('Login incorrect.');
     }
     const sessionLog = context.logger.child({ component: 'fs', user: account.account.userName, session: connection.id });
-    const fs = new CosFileSystem(context, account, sessionLog as Logger);
+    const fs = new CosFileSystem({
+      account: account.account,
+      store: account.store,
+      transfers: context.transferServices,
+      log: sessionLog as Logger,
+      get maxListFile() {
+        return context.config.maxListFile;
+      },
+    });
     log.info({ user: account.account.userName, ip: connection.ip, bucket: account.account.bucket, prefix: account.account.prefix }, 'login');
     return { fs, cwd: '/' };
   };

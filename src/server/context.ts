@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AccountConfig, ServerConfig } from '../config/types';
 import type { ObjectStore } from '../store/object-store';
 import type { UploadBufferBudget } from '../transfer/buffer-budget';
+import type { TransferServices } from '../transfer/target';
 import type { Semaphore } from '../util/semaphore';
 
 /** One configured account with its object store. */
@@ -27,4 +28,6 @@ export interface GatewayContext {
    * Layers may refuse to start new transfers (421) while it is set.
    */
   draining: boolean;
+  /** The narrow view the transfer layer gets of the above. */
+  transferServices: TransferServices;
 }

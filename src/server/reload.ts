@@ -51,7 +51,8 @@ export async function reloadConfig(gateway: Gateway, file: string, logger: Logge
   context.config = {
     ...next,
     network: { ...current.network, tls },
-    transfer: { ...next.transfer, uploadThreadNum: current.transfer.uploadThreadNum },
+    // The server-wide part slots are made once: their number, and what is derived from it, stay.
+    transfer: { ...next.transfer, uploadThreadNum: current.transfer.uploadThreadNum, partsPerUpload: current.transfer.partsPerUpload },
     log: current.log,
   };
 

@@ -8,12 +8,12 @@ import { Readable } from 'node:stream';
 import { type GetResult, StoreError, describeError, isStoreError } from '../store/object-store';
 import { retryPolicy } from '../store/retry';
 import { OffloadedCrc64 } from '../util/crc64-offload';
-import { TransferError, storageFailed } from './errors';
+import { ReplyError, storageFailed } from './errors';
 import type { TransferTarget } from './target';
 
 /** A GET of the object from `offset`, pinned to `etag` when given (the store retries the opening). */
 function getFrom(target: TransferTarget, offset: number, etag: string | undefined): Promise<GetResult> {
-  return target.account.store.get(target.key, { start: offset, ifMatch: etag });
+  return target.store.get(target.key, { start: offset, ifMatch: etag });
 }
 
 /** The object from an offset to its end, over one or more GetObject responses. */
@@ -43,7 +43,7 @@ export class CosDownloadStream extends Readable {
     this.etag = first.etag;
     this.expectedCrc = start === 0 ? first.crc64 : undefined;
     this.crc = this.expectedCrc !== undefined ? new OffloadedCrc64() : undefined;
-    if (start === 0 && first.crc64 === undefined && target.account.store.capabilities.crc64) {
+    if (start === 0 && first.crc64 === undefined && target.store.capabilities.crc64) {
       // Objects from before COS kept CRC-64 (and some completed uploads) have none (doc 40334).
       this.unverified = 'the object has no CRC-64 in the store';
       target.log.warn({ key: target.key }, `download not verified: ${this.unverified}`);
@@ -140,7 +140,7 @@ export async function openCosDownload(target: TransferTarget, start: number): Pr
   try {
     first = await getFrom(target, start, undefined);
   } catch (err) {
-    if (isStoreError(err, 'not-found')) throw new TransferError(550, 'No such file.');
+    if (isStoreError(err, 'not-found')) throw new ReplyError(550, 'No such file.');
     if (err instanceof StoreError && err.status === 416) return emptyIfAtEnd(target, start);
     throw storageFailed(`cannot read the file (${describeError(err)})`, err);
   }
@@ -149,8 +149,8 @@ export async function openCosDownload(target: TransferTarget, start: number): Pr
 
 /** REST at exactly the file size is an empty transfer; beyond it, an error. */
 async function emptyIfAtEnd(target: TransferTarget, start: number): Promise<Readable> {
-  const head = await target.account.store.head(target.key);
+  const head = await target.store.head(target.key);
   const size = head?.size ?? -1;
   if (size === start) return Readable.from([]);
-  throw new TransferError(554, `Requested action not taken: restart offset ${start} is beyond the end of the file (${size}).`);
+  throw new ReplyError(554, `Requested action not taken: restart offset ${start} is beyond the end of the file (${size}).`);
 }

@@ -1,39 +1,16 @@
-// Transfer failures carry the FTP reply code the client must see (ftp-srv would turn everything into 550).
+// The transfer failures the engines report, as ReplyErrors carrying the FTP reply the client must see.
 import { isCancelled } from '../store/object-store';
+import { ReplyError } from '../util/reply-error';
 
-export class TransferError extends Error {
-  constructor(
-    readonly replyCode: number,
-    message: string,
-    /** The COS or socket error behind it, for the log. */
-    override readonly cause?: unknown,
-  ) {
-    super(message);
-    this.name = 'TransferError';
-  }
-}
+export { ReplyError, replyOf } from '../util/reply-error';
 
 /** 426: the client aborted (ABOR) or its data connection went away. */
-export const aborted = (message = 'Connection closed; transfer aborted.'): TransferError => new TransferError(426, message);
+export const aborted = (message = 'Connection closed; transfer aborted.'): ReplyError => new ReplyError(426, message);
 
 /** 451: the store kept failing, or an integrity check failed; nothing was stored. A cancelled request: 426. */
-export const storageFailed = (message: string, cause?: unknown): TransferError =>
-  isCancelled(cause) ? aborted() : new TransferError(451, `Requested action aborted: ${message}`, cause);
+export const storageFailed = (message: string, cause?: unknown): ReplyError =>
+  isCancelled(cause) ? aborted() : new ReplyError(451, `Requested action aborted: ${message}`, cause);
 
 /** 552: the upload grew past single_file_max_size. */
-export const tooLarge = (limit: number): TransferError =>
-  new TransferError(552, `Exceeded storage allocation: file larger than ${limit} bytes.`);
-
-/** The reply code for any error reaching a transfer command: ours, ftp-srv-style `{code}` numbers, else `fallback`. */
-export function replyCodeOf(err: unknown, fallback: number): number {
-  if (err instanceof TransferError) return err.replyCode;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'number' && code >= 400 && code < 600) return code;
-  return fallback;
-}
-
-/** A one-line message for a reply (no line breaks, no XML). */
-export function replyMessageOf(err: unknown): string {
-  const message = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
-  return message.replace(/[\r\n]+/g, ' ').slice(0, 300) || 'Transfer failed.';
-}
+export const tooLarge = (limit: number): ReplyError =>
+  new ReplyError(552, `Exceeded storage allocation: file larger than ${limit} bytes.`);

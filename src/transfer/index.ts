@@ -4,9 +4,9 @@ import { openCosDownload } from './download-stream';
 import type { TransferTarget } from './target';
 import { CosUploadStream } from './upload-stream';
 
-export type { TransferTarget } from './target';
+export type { TransferServices, TransferTarget } from './target';
 export { CosUploadStream } from './upload-stream';
-export { TransferError } from './errors';
+export { ReplyError } from './errors';
 
 /**
  * A Writable that commits the object only when the client's data ends cleanly (STOR, or APPE/REST when append).

@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { type TransferError, aborted } from './errors';
+import { type ReplyError, aborted } from './errors';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -33,8 +33,8 @@ export interface CommandArgs {
 
 /** One transfer running on a session. */
 export class ActiveTransfer {
-  private abortHandler: ((reason: TransferError) => void) | undefined;
-  private pendingReason: TransferError | undefined;
+  private abortHandler: ((reason: ReplyError) => void) | undefined;
+  private pendingReason: ReplyError | undefined;
   private resolveSettled!: () => void;
   /** Resolves once the transfer's final reply has been sent. */
   readonly settled = new Promise<void>((resolve) => (this.resolveSettled = resolve));
@@ -49,16 +49,16 @@ export class ActiveTransfer {
   }
 
   /** Where an abort goes; an abort that came earlier is delivered at once. */
-  onAbort(handler: (reason: TransferError) => void): void {
+  onAbort(handler: (reason: ReplyError) => void): void {
     this.abortHandler = handler;
     if (this.pendingReason) handler(this.pendingReason);
   }
 
-  get abortReason(): TransferError | undefined {
+  get abortReason(): ReplyError | undefined {
     return this.pendingReason;
   }
 
-  abort(reason: TransferError): void {
+  abort(reason: ReplyError): void {
     this.pendingReason ??= reason;
     this.abortHandler?.(reason);
   }

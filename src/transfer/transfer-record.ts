@@ -19,17 +19,17 @@ export class TransferRecord {
     private readonly log: Logger,
   ) {
     transferTotals[direction]++;
-    if (target) target.gateway.stats.transfers++;
+    if (target) target.services.stats.transfers++;
   }
 
   end(result: { code: number; bytes: number; error?: string }): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.target) this.target.gateway.stats.transfers--;
+    if (this.target) this.target.services.stats.transfers--;
     const line = {
       transfer: this.direction,
       command: this.command,
-      user: this.target?.account.account.userName,
+      user: this.target?.user,
       path: this.path,
       key: this.target?.key,
       bytes: result.bytes,
@@ -46,5 +46,5 @@ export class TransferRecord {
 /** The TransferTarget behind a stream made by this layer, if it is one. */
 export function targetOf(stream: unknown): TransferTarget | undefined {
   const t = (stream as { target?: TransferTarget } | null)?.target;
-  return t && typeof t === 'object' && 'gateway' in t ? t : undefined;
+  return t && typeof t === 'object' && 'services' in t ? t : undefined;
 }

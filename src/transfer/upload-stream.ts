@@ -11,7 +11,7 @@ import { Crc64 } from '../util/crc64';
 import { Semaphore } from '../util/semaphore';
 import { type ObjectStore, StoreError, describeError } from '../store/object-store';
 import { crc64Combine } from '../util/crc64-combine';
-import { TransferError, aborted, storageFailed, tooLarge } from './errors';
+import { ReplyError, aborted, storageFailed, tooLarge } from './errors';
 import { MAX_PART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, PartSizer } from './part-size';
 import type { Reservation } from './buffer-budget';
 import type { TransferTarget } from './target';
@@ -87,19 +87,18 @@ export class CosUploadStream extends Writable {
     // A small buffer in front of _write: the data socket pauses as soon as a part waits for an upload slot.
     super({ highWaterMark: 64 * 1024 });
     this.target = target;
-    this.store = target.account.store;
+    this.store = target.store;
     this.key = target.key;
     this.log = target.log.child({ key: target.key });
-    const transfer = target.gateway.config.transfer;
+    const transfer = target.services.limits;
     this.maxBytes = transfer.singleFileMaxSize;
     this.sizer = new PartSizer(transfer.minPartSize, transfer.singleFileMaxSize);
-    const perUpload = Math.min(MAX_PARTS_IN_FLIGHT_PER_UPLOAD, Math.max(1, Math.ceil(transfer.uploadThreadNum / 2)));
-    this.perUpload = new Semaphore(perUpload);
+    this.perUpload = new Semaphore(transfer.partsPerUpload);
   }
 
   /**
    * Checks an APPE/REST offset against the object and keeps its bytes in front of the new ones. Call before 150;
-   * rejects with a TransferError (554 for a wrong offset). Without append/start it does nothing.
+   * rejects with a ReplyError (554 for a wrong offset). Without append/start it does nothing.
    */
   prepare(): Promise<void> {
     this.preparing ??= this.keepExisting();
@@ -117,7 +116,7 @@ export class CosUploadStream extends Writable {
     const head = await this.head();
     const size = head?.size ?? 0;
     if (start !== undefined && start > 0 && start !== size) {
-      throw new TransferError(
+      throw new ReplyError(
         554,
         `Requested action not taken: restart offset ${start} does not match the file size ${head ? size : 0}; ` +
           'uploads resume only at the end of the file.',
@@ -238,7 +237,7 @@ export class CosUploadStream extends Writable {
    * _write does not call back, so the client's data socket stays paused; requests are granted in order.
    */
   private async reserveSpace(): Promise<void> {
-    const space = this.target.gateway.uploadBuffers.reserve(this.partSizeNow());
+    const space = this.target.services.uploadBuffers.reserve(this.partSizeNow());
     this.space = space;
     await space.granted;
     if (this.failure) throw this.failure;
@@ -281,7 +280,7 @@ export class CosUploadStream extends Writable {
 
     // Not calling back from _write while waiting here is what pauses the client's data socket.
     const releaseLocal = await this.perUpload.acquire();
-    const releaseGlobal = await this.target.gateway.uploadSlots.acquire();
+    const releaseGlobal = await this.target.services.uploadSlots.acquire();
     if (this.failure || this.cancelled) {
       releaseGlobal();
       releaseLocal();
@@ -316,7 +315,7 @@ export class CosUploadStream extends Writable {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    this.log.error({ err: describeError((err as TransferError).cause ?? err) }, 'upload failed');
+    this.log.error({ err: describeError((err as ReplyError).cause ?? err) }, 'upload failed');
     this.destroy(err);
   }
 
@@ -351,12 +350,12 @@ export class CosUploadStream extends Writable {
     const crc = this.pendingCrc.digest();
     const md5 = this.wholeMd5 ?? chunks.reduce((h, c) => h.update(c), createHash('md5'));
     const contentMd5 = md5.digest('base64');
-    const release = await this.target.gateway.uploadSlots.acquire();
+    const release = await this.target.services.uploadSlots.acquire();
     try {
       if (this.cancelled) throw aborted();
       await this.store.put(this.key, chunks, { length: size, md5: contentMd5, crc64: crc, signal: this.signal });
     } catch (err) {
-      if (err instanceof TransferError) throw err;
+      if (err instanceof ReplyError) throw err;
       if (err instanceof StoreError && err.storeCode === 'ChecksumMismatch') await this.deleteCorrupt();
       throw storageFailed(`the file could not be stored (${describeError(err)})`, err);
     } finally {

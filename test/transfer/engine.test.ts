@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Stack, startStack } from '../helpers/stack';
 import { openDownload, openUpload } from '../../src/transfer/index';
-import { TransferError } from '../../src/transfer/errors';
+import { ReplyError } from '../../src/transfer/errors';
 import { PartSizer } from '../../src/transfer/part-size';
 import type { CosUploadStream } from '../../src/transfer/upload-stream';
 import {
@@ -113,8 +113,8 @@ describe('upload engine and download stream', () => {
     await putBytes(stack.cos(), bucket, key, old);
     stack.store.faults.add({ op: 'UploadPart', count: Infinity, action: { status: 500, code: 'InternalError' } });
     await assert.rejects(upload(key, 'new', 3 * PART), (err: unknown) => {
-      assert.ok(err instanceof TransferError);
-      assert.equal(err.replyCode, 451);
+      assert.ok(err instanceof ReplyError);
+      assert.equal(err.code, 451);
       return true;
     });
     stack.store.faults.clear();
@@ -127,7 +127,7 @@ describe('upload engine and download stream', () => {
     const old = await seededBytes('old-small', 99);
     await putBytes(stack.cos(), bucket, key, old);
     stack.store.faults.add({ op: 'PutObject', key, count: Infinity, action: { status: 503, code: 'SlowDown' } });
-    await assert.rejects(upload(key, 'new', 5000), (err: unknown) => err instanceof TransferError && err.replyCode === 451);
+    await assert.rejects(upload(key, 'new', 5000), (err: unknown) => err instanceof ReplyError && err.code === 451);
     stack.store.faults.clear();
     assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(old));
   });
@@ -139,7 +139,7 @@ describe('upload engine and download stream', () => {
       await putBytes(stack.cos(), bucket, key, old);
       stack.store.faults.add({ op, count: Infinity, action: { status: 503, code: 'ServiceUnavailable' } });
       stack.store.faults.add({ op: 'AbortMultipartUpload', count: 2, action: { status: 500, code: 'InternalError' } });
-      await assert.rejects(upload(key, 'x', 3 * PART), (err: unknown) => err instanceof TransferError && err.replyCode === 451);
+      await assert.rejects(upload(key, 'x', 3 * PART), (err: unknown) => err instanceof ReplyError && err.code === 451);
       stack.store.faults.clear();
       assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(old));
       assert.deepEqual(await openUploads(stack.cos(), bucket), []);
@@ -148,7 +148,7 @@ describe('upload engine and download stream', () => {
 
   test('a file over single_file_max_size fails with 552 and leaves nothing', async () => {
     const key = 'engine/oversize.bin';
-    await assert.rejects(upload(key, 'big', MAX + 1), (err: unknown) => err instanceof TransferError && err.replyCode === 552);
+    await assert.rejects(upload(key, 'big', MAX + 1), (err: unknown) => err instanceof ReplyError && err.code === 552);
     assert.equal(await objectSize(stack.cos(), bucket, key), undefined);
     assert.deepEqual(await openUploads(stack.cos(), bucket), []);
   });
@@ -211,7 +211,7 @@ describe('upload engine and download stream', () => {
     const expected = Buffer.concat([await seededBytes('r1', 700), await seededBytes('r2', 300)]);
     assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(expected));
     const stream = openUpload(targetFor(stack, key), { start: 5 }) as CosUploadStream;
-    await assert.rejects(stream.prepare(), (err: unknown) => err instanceof TransferError && err.replyCode === 554);
+    await assert.rejects(stream.prepare(), (err: unknown) => err instanceof ReplyError && err.code === 554);
     stream.destroy();
     assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(expected));
   });
@@ -222,8 +222,8 @@ describe('upload engine and download stream', () => {
     await putBytes(stack.cos(), bucket, key, data);
     assert.equal(await download(key, 1000), sha256OfBuffer(data.subarray(1000)));
     assert.equal(await download(key, data.length), sha256OfBuffer(Buffer.alloc(0)));
-    await assert.rejects(download('engine/none.bin'), (err: unknown) => err instanceof TransferError && err.replyCode === 550);
-    await assert.rejects(download(key, data.length + 1), (err: unknown) => err instanceof TransferError && err.replyCode === 554);
+    await assert.rejects(download('engine/none.bin'), (err: unknown) => err instanceof ReplyError && err.code === 550);
+    await assert.rejects(download(key, data.length + 1), (err: unknown) => err instanceof ReplyError && err.code === 554);
   });
 
   test('a download that COS cuts short resumes from where it broke off (same ETag), byte-identical', async () => {
@@ -253,7 +253,7 @@ describe('upload engine and download stream', () => {
           },
         }),
       ),
-      (err: unknown) => err instanceof TransferError && err.replyCode === 451,
+      (err: unknown) => err instanceof ReplyError && err.code === 451,
     );
     assert.ok(received < PART);
     stack.store.faults.clear();

@@ -98,12 +98,8 @@ export async function openUploads(cos: COS, bucket: string): Promise<string[]> {
 /** A TransferTarget on the stack's first account, for driving the engine without FTP. */
 export function targetFor(stack: Stack, key: string): TransferTarget {
   const gateway = stack.gateway.context;
-  return {
-    gateway,
-    account: gateway.accounts[0],
-    key,
-    log: stack.logger,
-  };
+  const { account, store } = gateway.accounts[0];
+  return { services: gateway.transferServices, store, key, user: account.userName, log: stack.logger };
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

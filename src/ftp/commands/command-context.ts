@@ -35,12 +35,6 @@ export interface RegistryEntry {
   flags?: { no_auth?: boolean; feat?: string };
 }
 
-/** Set by the gateway from the configuration (max_list_file); a listing stops after this many entries. */
-export function maxListFileOf(connection: FsConnection): number {
-  const fs = connection.fs as CosFileSystem | undefined;
-  const cap = fs?.gateway?.config?.maxListFile;
-  return typeof cap === 'number' && cap > 0 ? cap : 1000;
-}
 
 export function cosFs(connection: FsConnection): CosFileSystem | undefined {
   const fs = connection.fs as CosFileSystem | undefined;

@@ -3,8 +3,8 @@
 // answer MDTM with milliseconds, RMD through DELE, and report the wrong codes; these replace them.
 import type { Socket } from 'node:net';
 import type { RenameSource } from '../../filesystem/cos-filesystem';
-import { type CommandArgs, type FsConnection, type Letter, type RegistryEntry, cosFs, fail, maxListFileOf, quoted, withFs } from './command-context';
-import { FtpReplyError, replyOf } from '../../filesystem/errors';
+import { type CommandArgs, type FsConnection, type Letter, type RegistryEntry, cosFs, fail, quoted, withFs } from './command-context';
+import { ReplyError, replyOf } from '../../util/reply-error';
 import { siteHandler } from './site';
 import { type Entry, lsLine, mlsxLine, timeVal } from '../../filesystem/format';
 import { splitListArgs } from '../../filesystem/list-args';
@@ -56,7 +56,7 @@ async function listing(connection: FsConnection, args: CommandArgs, mode: ListMo
     connection.connector.end();
     return;
   }
-  const cap = maxListFileOf(connection);
+  const cap = fs.maxListFile;
   const now = Date.now();
   const account = fs.account;
   const format = (e: Entry): string => (mode === 'LIST' ? lsLine(e, account, now) : mode === 'NLST' ? e.name : mlsxLine(e, account));
@@ -69,7 +69,7 @@ async function listing(connection: FsConnection, args: CommandArgs, mode: ListMo
       { cap, filesToo: true, glob: mode !== 'MLSD', typedNames: mode === 'NLST' },
       async (target) => {
         if (mode === 'MLSD' && target.kind === 'file') {
-          throw new FtpReplyError(501, `${target.path}: Not a directory.`);
+          throw new ReplyError(501, `${target.path}: Not a directory.`);
         }
         started = true;
         await connection.reply(150, 'Here comes the directory listing.');
@@ -119,7 +119,7 @@ async function stat(connection: FsConnection, args: CommandArgs): Promise<void> 
     const summary = await fs.walk(
       arg,
       'STAT',
-      { cap: maxListFileOf(connection), filesToo: true, glob: true },
+      { cap: fs.maxListFile, filesToo: true, glob: true },
       async () => undefined,
       async (entries) => {
         for (const e of entries) lines.push({ raw: true, message: ` ${lsLine(e, fs.account, now)}` });

@@ -4,7 +4,8 @@
 // suspended meanwhile, and the REST offset is cleared on every path.
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { TransferError, aborted, replyCodeOf, replyMessageOf } from '../../transfer/errors';
+import { aborted } from '../../transfer/errors';
+import { ReplyError, replyOf } from '../../util/reply-error';
 import { CrlfToLf, LfToCrlf } from '../../transfer/line-endings';
 import {
   ActiveTransfer,
@@ -88,7 +89,7 @@ async function waitForData(connection: TransferConnection, args: CommandArgs): P
   try {
     return await connection.connector.waitForConnection();
   } catch (err) {
-    args.log.warn({ err: replyMessageOf(err) }, 'no data connection');
+    args.log.warn({ err: replyOf(err).message }, 'no data connection');
     await connection.reply(425, 'No data connection established; use PASV/EPSV or PORT/EPRT first.');
     return undefined;
   }
@@ -149,10 +150,10 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
     } catch (err) {
       if (stream && !stream.destroyed) stream.destroy(err instanceof Error ? err : new Error(String(err)));
       if (stream) await closed(stream);
-      const code = replyCodeOf(err, 550);
-      args.log.warn({ err: replyMessageOf(err), code }, `${mode} refused`);
-      record?.end({ code, bytes: 0, error: replyMessageOf(err) });
-      await connection.reply(code, replyMessageOf(err));
+      const code = replyOf(err, 550).code;
+      args.log.warn({ err: replyOf(err).message, code }, `${mode} refused`);
+      record?.end({ code, bytes: 0, error: replyOf(err).message });
+      await connection.reply(code, replyOf(err).message);
       return;
     }
     await connection.reply(150, mode === 'STOU' ? `FILE: ${clientPath}` : 'Opening data connection.');
@@ -162,9 +163,9 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
       record?.end({ code: 226, bytes });
       await connection.reply(226, `Transfer complete: ${clientPath}${verificationNote(stream)}`);
     } else {
-      const code = replyCodeOf(failure, 451);
-      record?.end({ code, bytes, error: replyMessageOf(failure) });
-      await connection.reply(code, replyMessageOf(failure));
+      const code = replyOf(failure, 451).code;
+      record?.end({ code, bytes, error: replyOf(failure).message });
+      await connection.reply(code, replyOf(failure).message);
     }
   } finally {
     connection.connector.end();
@@ -251,9 +252,9 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
     try {
       ({ stream, clientPath } = unwrap(await fs.read(name, { start: start || undefined }), clientPath));
       stream.on('error', () => undefined);
-      if (targetOf(stream)?.gateway.draining) {
+      if (targetOf(stream)?.services.draining) {
         stream.destroy(new Error('draining'));
-        throw new TransferError(421, 'Server is shutting down; try again later.');
+        throw new ReplyError(421, 'Server is shutting down; try again later.');
       }
       record = startRecord('download', 'RETR', clientPath, stream, args);
       if (transfer.abortReason) {
@@ -261,10 +262,10 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
         throw transfer.abortReason;
       }
     } catch (err) {
-      const code = replyCodeOf(err, 550);
-      args.log.warn({ err: replyMessageOf(err), code }, 'RETR refused');
-      record?.end({ code, bytes: 0, error: replyMessageOf(err) });
-      await connection.reply(code, replyMessageOf(err));
+      const code = replyOf(err, 550).code;
+      args.log.warn({ err: replyOf(err).message, code }, 'RETR refused');
+      record?.end({ code, bytes: 0, error: replyOf(err).message });
+      await connection.reply(code, replyOf(err).message);
       return;
     }
     await connection.reply(150, 'Opening data connection.');
@@ -273,9 +274,9 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
       record?.end({ code: 226, bytes });
       await connection.reply(226, `Transfer complete: ${clientPath}${verificationNote(stream)}`);
     } else {
-      const code = replyCodeOf(failure, 451);
-      record?.end({ code, bytes, error: replyMessageOf(failure) });
-      await connection.reply(code, replyMessageOf(failure));
+      const code = replyOf(failure, 451).code;
+      record?.end({ code, bytes, error: replyOf(failure).message });
+      await connection.reply(code, replyOf(failure).message);
     }
   } finally {
     connection.connector.end();
@@ -305,7 +306,7 @@ function pumpDownload(
       socket.off('drain', onDrain);
       if (failure) {
         // Destroying the source with an error makes the SDK abort the GetObject at once.
-        if (!stream.destroyed) stream.destroy(failure instanceof TransferError ? failure : new Error(failure.message));
+        if (!stream.destroyed) stream.destroy(failure instanceof ReplyError ? failure : new Error(failure.message));
         socket.destroy();
       }
       resolve({ failure, bytes });
@@ -359,7 +360,7 @@ async function abort(connection: TransferConnection): Promise<void> {
 
 /** While the server shuts down, running transfers finish but no new one starts. */
 function refuseWhileDraining(stream: unknown): void {
-  if (targetOf(stream)?.gateway.draining) throw new TransferError(421, 'Server is shutting down; try again later.');
+  if (targetOf(stream)?.services.draining) throw new ReplyError(421, 'Server is shutting down; try again later.');
 }
 
 function startRecord(
