@@ -60,7 +60,6 @@ export class CosUploadStream extends Writable {
   private copiedParts: StoredPart[] = [];
   private sizer: PartSizer;
 
-  private chunks: Buffer[] = [];
   private pendingBytes = 0;
   /** Budget space for the part being filled, reserved whole before its first byte is taken. */
   private space: Reservation | undefined;
@@ -188,10 +187,7 @@ export class CosUploadStream extends Writable {
     }
     if (head.crc === undefined && this.store.capabilities.crc64) this.notVerified('the existing file has no CRC-64 in the store');
     await this.reserveSpace();
-    this.chunks.push(body);
-    this.pendingCrc.update(body);
-    this.wholeMd5?.update(body);
-    this.pendingBytes = body.length;
+    this.keep(body);
   }
 
   private partSizeNow(): number {
@@ -218,18 +214,35 @@ export class CosUploadStream extends Writable {
     this.bytesReceived += chunk.length;
     let rest = chunk;
     while (rest.length > 0) {
-      const partSize = this.partSizeNow();
+      const partSize = this.partLimit();
       // A full part is sent only once a further byte proves it is not the whole file (that one goes up by PUT).
       if (this.pendingBytes >= partSize) await this.flushPart();
       if (!this.space) await this.reserveSpace();
-      const take = Math.min(rest.length, this.partSizeNow() - this.pendingBytes);
-      const piece = take === rest.length ? rest : rest.subarray(0, take);
-      this.chunks.push(piece);
-      this.pendingCrc.update(piece);
-      this.wholeMd5?.update(piece);
-      this.pendingBytes += take;
+      const take = Math.min(rest.length, this.partLimit() - this.pendingBytes);
+      this.keep(take === rest.length ? rest : rest.subarray(0, take));
       rest = rest.subarray(take);
     }
+  }
+
+  /** The current part's size: the sizer's, unless the budget could only give less (see UploadBufferBudget). */
+  private partLimit(): number {
+    return Math.min(this.partSizeNow(), this.space?.bytes ?? Infinity);
+  }
+
+  /** Copies bytes into the current part's reserved buffer (the socket's chunk is then free at once). */
+  private keep(piece: Buffer): void {
+    const memory = this.space?.buffer;
+    if (!memory) throw aborted();
+    piece.copy(memory, this.pendingBytes);
+    this.pendingCrc.update(piece);
+    this.wholeMd5?.update(piece);
+    this.pendingBytes += piece.length;
+  }
+
+  /** The bytes of the current part, as the body of a request (a view of the reserved buffer). */
+  private pendingBody(): Buffer[] {
+    const memory = this.space?.buffer;
+    return memory && this.pendingBytes > 0 ? [memory.subarray(0, this.pendingBytes)] : [];
   }
 
   /**
@@ -263,12 +276,11 @@ export class CosUploadStream extends Writable {
     const uploadId = await this.initiate();
     const part: FilledPart = {
       partNumber: this.nextPartNumber++,
-      chunks: this.chunks,
+      chunks: this.pendingBody(),
       size: this.pendingBytes,
       crc: this.pendingCrc.digest(),
       space: this.space,
     };
-    this.chunks = [];
     this.pendingBytes = 0;
     this.pendingCrc = new Crc64();
     this.wholeMd5 = undefined;
@@ -345,7 +357,7 @@ export class CosUploadStream extends Writable {
 
   /** The whole file in one PutObject; Content-MD5 makes COS refuse a damaged body instead of storing it. */
   private async putWhole(): Promise<void> {
-    const chunks = this.chunks;
+    const chunks = this.pendingBody();
     const size = this.pendingBytes;
     const crc = this.pendingCrc.digest();
     const md5 = this.wholeMd5 ?? chunks.reduce((h, c) => h.update(c), createHash('md5'));
@@ -360,7 +372,6 @@ export class CosUploadStream extends Writable {
       throw storageFailed(`the file could not be stored (${describeError(err)})`, err);
     } finally {
       release();
-      this.chunks = [];
       this.space?.release();
       this.space = undefined;
     }
@@ -425,7 +436,6 @@ export class CosUploadStream extends Writable {
     if (!this.committed) this.cancelling.abort();
     // The part being filled is dropped and its space given back (a reservation still waiting is withdrawn, and its
     // reserveSpace ends with `aborted`), so that the next upload in line gets it now.
-    this.chunks = [];
     this.space?.release();
     this.space = undefined;
     this.cleanUp().then(
@@ -444,7 +454,6 @@ export class CosUploadStream extends Writable {
     await Promise.allSettled([...this.inFlight]);
     await this.completing?.catch(() => undefined);
     const uploadId = this.uploadId;
-    this.chunks = [];
     this.space?.release();
     this.space = undefined;
     if (uploadId === undefined || this.committed) return;

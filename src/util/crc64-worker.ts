@@ -7,7 +7,10 @@ export type CrcRequest =
   | { type: 'digest'; id: number }
   | { type: 'drop'; id: number };
 
-export type CrcReply = { type: 'ack'; id: number; bytes: number } | { type: 'digest'; id: number; crc: string };
+/** An ack hands the batch's memory back (transferred), so that the sender can fill it again. */
+export type CrcReply =
+  | { type: 'ack'; id: number; bytes: number; buffer: ArrayBuffer }
+  | { type: 'digest'; id: number; crc: string };
 
 const jobs = new Map<number, Crc64>();
 
@@ -16,7 +19,8 @@ parentPort?.on('message', (message: CrcRequest) => {
     let crc = jobs.get(message.id);
     if (!crc) jobs.set(message.id, (crc = new Crc64()));
     crc.update(message.data);
-    parentPort?.postMessage({ type: 'ack', id: message.id, bytes: message.data.length } satisfies CrcReply);
+    const buffer = message.data.buffer as ArrayBuffer;
+    parentPort?.postMessage({ type: 'ack', id: message.id, bytes: message.data.length, buffer } satisfies CrcReply, [buffer]);
   } else if (message.type === 'digest') {
     const crc = jobs.get(message.id) ?? new Crc64();
     jobs.delete(message.id);

@@ -31,7 +31,7 @@ import { type RetryOptions, withRetry } from '../retry';
 import { compareUtf8, listPages } from '../listing';
 import { createCosClient, endpointOptions } from './client';
 import { type Call, CosRequests } from './requests';
-import { DEFAULT_TIMEOUT_MS, type StoreOptions, requestBody } from '../store-options';
+import { DEFAULT_TIMEOUT_MS, type StoreOptions } from '../store-options';
 import { ResponseBody } from './response-body';
 
 /** What the SDK reports: a COS error (statusCode + Code) or a network error (code only). */
@@ -114,11 +114,19 @@ export class CosStore implements ObjectStore {
     }
   }
 
-  /** The body for one try; a stream is destroyed with the call when it is cancelled. */
+  /**
+   * The body for one try, always a stream that is destroyed with the call when it is cancelled (never without an
+   * error listener). Even one Buffer goes as a stream: the SDK's request for a Buffer body never called back once
+   * cancelled (its ClientRequest destroyed before or after it was sent), so a cancelled upload waited forever for
+   * its parts.
+   */
   private payload(body: Body, call: Call): Buffer | Readable {
-    const payload = requestBody(body);
-    if (payload instanceof Readable) call.attach(payload);
-    return payload;
+    const chunks = Buffer.isBuffer(body) ? [body] : (body as readonly Buffer[]);
+    if (chunks.every((c) => c.length === 0)) return Buffer.alloc(0);
+    const stream = Readable.from(chunks, { objectMode: false });
+    stream.on('error', () => undefined);
+    call.attach(stream);
+    return stream;
   }
 
   /** Checks the CRC-64 COS computed against the one sent; a mismatch is sent again. */
