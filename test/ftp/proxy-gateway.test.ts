@@ -2,8 +2,13 @@
 // the header is the session's everywhere (logs, the passive peer check, the PORT check), through a balancer that
 // forwards the passive ports too; untrusted peers and bad headers are closed and logged, and nothing else notices.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { ControlConnection } from '../helpers/control';
@@ -181,6 +186,46 @@ describe('PROXY protocol: an address not in proxy_trusted', () => {
       bystander.close();
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe('PROXY protocol and AUTH TLS', () => {
+  it("the session keeps the client's address once the control connection is encrypted", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'proxy-tls-'));
+    const certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const log = collectingLogger();
+    const stack = await startStack({
+      logger: log.logger,
+      network: {
+        proxyProtocol: { trusted: [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' }] },
+        tls: { certFile, keyFile, forceLogins: true, forceData: false },
+      },
+    });
+    try {
+      await stack.cos().putObject({ ...stack.bucket(), Key: 'hello.txt', Body: 'hello' });
+      const plain = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { preamble: v1('127.0.0.5') });
+      assert.equal((await plain.read()).code, 220);
+      assert.equal((await plain.send('AUTH TLS')).code, 234);
+      plain.socket.removeAllListeners('data');
+      const secure = tls.connect({ socket: plain.socket, rejectUnauthorized: false });
+      await new Promise((resolve) => secure.once('secureConnect', resolve));
+      const control = ControlConnection.over(secure);
+      assert.equal((await control.send('USER user1')).code, 331);
+      assert.equal((await control.send('PASS pass1')).code, 230);
+      assert.equal(log.lines.find((l) => l.msg === 'login')?.ip, '127.0.0.5');
+      // PROT C (the default): a clear data connection, which must come from the client named in the header.
+      const pasv = await control.send('PASV');
+      const data = dataConnection(pasvPort(pasv.text), '127.0.0.5');
+      assert.equal((await control.send('RETR hello.txt')).code, 150);
+      assert.equal((await control.read()).code, 226);
+      assert.equal(await data, 'hello');
+      control.close();
+    } finally {
+      await stack.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -44,6 +44,11 @@ export class ControlConnection {
     return new ControlConnection(socket);
   }
 
+  /** A control connection over a socket already connected (e.g. a TLS socket after AUTH TLS). */
+  static over(socket: net.Socket): ControlConnection {
+    return new ControlConnection(socket);
+  }
+
   /** True once the server closed the connection (and every reply it sent has been read). */
   get isClosed(): boolean {
     return this.closed && this.replies.length === 0;
