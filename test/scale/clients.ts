@@ -154,22 +154,23 @@ class BasicFtpSession {
 }
 
 /**
- * One client: `rounds` times, upload fresh random bytes (size from `sizes`) and read them back; each round is
- * retried after a reconnect-class error (at most 5 times), any other error fails the client.
+ * One client: while `more(round)` (a number: that many rounds), upload fresh random bytes (size from `size`) and
+ * read them back; each round is retried after a reconnect-class error (at most 5 times), any other error fails it.
  */
 export async function runClient(
   cluster: Cluster,
   name: string,
   kind: Kind,
-  rounds: number,
+  rounds: number | ((round: number) => boolean),
   size: () => number,
   workDir: string,
 ): Promise<ClientReport> {
+  const more = typeof rounds === 'number' ? (round: number) => round < rounds : rounds;
   const report: ClientReport = { name, kind, verified: [], reconnects: [] };
   const dir = fs.mkdtempSync(path.join(workDir, `${name}-`));
   const session = kind.tool === 'basic-ftp' ? new BasicFtpSession(cluster, kind.pasv) : undefined;
   try {
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; more(r); r++) {
       const remote = `${name}/round-${r}.bin`;
       const data = randomBytes(size());
       for (let attempt = 0; ; attempt++) {

@@ -86,16 +86,21 @@ describe('two gateways behind HAProxy, data ports forwarded by the balancer (PRO
       { tool: 'lftp', mode: 'pasv', from: '127.0.0.26' },
       { tool: 'curl', mode: 'epsv' },
     ];
-    const rest = kinds.map((kind, i) => settle(runClient(cluster, `client${i}`, kind, 4, size, work)));
+    // Each client goes on until the drained gateway has exited (and for three rounds at least), so that sessions
+    // start on the other gateway while and after it drains, whatever the machine's speed.
+    const drain = { over: false };
+    const more = (round: number): boolean => round < 3 || !drain.over;
+    const rest = kinds.map((kind, i) => settle(runClient(cluster, `client${i}`, kind, more, size, work)));
 
     await sleep(400);
     const drainedAt = Date.now();
     busiest.child.kill('SIGTERM');
+    const exitCode = await busiest.exited(25_000).finally(() => (drain.over = true));
+    assert.equal(exitCode, 0, 'the drained gateway exits 0');
     const reports = fulfilled(await Promise.all([...slow, ...rest]));
-    assert.equal(await busiest.exited(25_000), 0, 'the drained gateway exits 0');
 
     assert.equal(reports.length, 20);
-    for (const r of reports) assert.equal(r.verified.length, r.name.startsWith('slow') ? 1 : 4, r.name);
+    for (const r of reports) assert.ok(r.verified.length >= (r.name.startsWith('slow') ? 1 : 3), r.name);
     const reconnects = reports.flatMap((r) => r.reconnects.map((m) => `${r.name}: ${m}`));
     for (const m of reconnects) assert.match(m, /421|closed|reset|connect|FIN|exit (7|52|55|56)/i, m);
 
