@@ -2,13 +2,14 @@
 // short pages, refused key names, copy preconditions, per-key Delete Multiple errors, clock skew, errors inside a
 // 200, objects without CRC-64 (issue: real-COS fidelity).
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import pino from 'pino';
 import { type Stack, startStack } from '../helpers/stack';
 import { fastRetries, openUploads, sha256OfBuffer, waitFor } from '../transfer/helpers';
 import { RawFtp } from './raw';
-import { getObject, keysUnder, putObject } from './helpers';
+import { getObject, keysUnder, putObject, seedMany } from './helpers';
 
 const BUCKET = 'bucket1-1250000000';
 const MIB = 1024 * 1024;
@@ -276,5 +277,63 @@ describe('objects without CRC-64', () => {
       logLines.some((l) => /not verified/i.test(String(l.msg))),
       `a log line says so: ${JSON.stringify(logLines.map((l) => l.msg))}`,
     );
+  });
+});
+
+describe('listing scenarios with the store over HTTPS', () => {
+  let tlsStack: Stack;
+  before(async () => {
+    tlsStack = await startStack({ storeTls: true, maxListFile: 5000 });
+  });
+  after(async () => {
+    await tlsStack?.close();
+  });
+
+  test('a directory of 2,500 entries lists completely over HTTPS; CWD, MLSD, folder rename and RMD work', async () => {
+    assert.match(tlsStack.store.url, /^https:/);
+    await seedMany(tlsStack.cos(), BUCKET, 'big/', 2500);
+    const s = await RawFtp.open(tlsStack.ftpPort, 'user1', 'pass1');
+    try {
+      tlsStack.store.resetRequestCounts();
+      const names = await s.lines('NLST /big');
+      assert.equal(names.length, 2500);
+      assert.deepEqual(tlsStack.store.requestCounts(), { GetBucket: 3 });
+      assert.equal((await s.lines('LIST /big')).length, 2500);
+      assert.equal((await s.send('MKD /t')).code, 257);
+      assert.equal((await s.send('CWD /t')).code, 250);
+      assert.equal((await s.upload('STOR f', 'over tls')).final?.code, 226);
+      assert.match((await s.lines('MLSD'))[0], /^type=file;size=8;.*; f$/);
+      assert.equal((await s.send('CWD /')).code, 250);
+      assert.equal((await s.send('RNFR /t')).code, 350);
+      assert.equal((await s.send('RNTO /u')).code, 250);
+      assert.equal((await s.send('RMD /u')).code, 550);
+      assert.equal((await s.send('DELE /u/f')).code, 250);
+      assert.equal((await s.send('RMD /u')).code, 250);
+    } finally {
+      s.close();
+    }
+    assert.deepEqual(await keysUnder(tlsStack.cos(), BUCKET, 't'), []);
+    assert.deepEqual(await keysUnder(tlsStack.cos(), BUCKET, 'u'), []);
+  });
+
+  test('a listing whose data connection the client drops mid-way ends 426 and the session goes on', async () => {
+    // The store answers each page slowly, so the client can leave during the second.
+    tlsStack.store.faults.add({ op: 'GetBucket', count: 3, action: { stallMs: 150 } });
+    const s = await RawFtp.open(tlsStack.ftpPort, 'user1', 'pass1');
+    try {
+      const epsv = await s.send('EPSV');
+      const port = Number(/\(\|\|\|(\d+)\|\)/.exec(epsv.text)?.[1]);
+      const data = net.connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => data.once('connect', () => resolve()));
+      data.once('data', () => data.destroy());
+      const first = await s.send('LIST /big');
+      assert.equal(first.code, 150);
+      const final = await s.read();
+      assert.ok([426, 451].includes(final.code), final.text);
+      assert.equal((await s.send('NOOP')).code, 200);
+      assert.equal((await s.lines('NLST /big')).length, 2500);
+    } finally {
+      s.close();
+    }
   });
 });

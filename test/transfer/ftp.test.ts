@@ -38,13 +38,14 @@ function hashingSink(): { sink: Writable; digest: () => string; bytes: () => num
   return { sink, digest: () => h.digest('hex'), bytes: () => n };
 }
 
-describe('FTP transfers', () => {
+// Real COS speaks HTTPS (cos_protocol = https): every scenario runs against the store over HTTP and over HTTPS.
+for (const storeTls of [false, true]) describe(storeTls ? 'FTP transfers (store over HTTPS)' : 'FTP transfers', () => {
   let stack: Stack;
   let front: FtpFront;
 
   before(async () => {
     fastRetries();
-    stack = await startStack({ transfer: { minPartSize: PART, singleFileMaxSize: MAX, uploadThreadNum: 4 } });
+    stack = await startStack({ transfer: { minPartSize: PART, singleFileMaxSize: MAX, uploadThreadNum: 4 }, storeTls });
     front = stackFront(stack);
   });
   after(async () => {
