@@ -33,9 +33,15 @@ export interface Outcome {
 }
 export type Attempt = Outcome | { failure: string };
 
-/** Runs one attempt while monitoring the store and (when given) the row's server process; adds it to the row. */
-export async function measureInto(row: Row, stack: Stack, server: Party | undefined, attempt: () => Promise<Attempt>): Promise<void> {
-  const parties: Record<string, number> = { store: stack.store.pid };
+/** Runs one attempt while monitoring the store (the HTTP one unless told) and the row's server; adds it to the row. */
+export async function measureInto(
+  row: Row,
+  stack: Stack,
+  server: Party | undefined,
+  attempt: () => Promise<Attempt>,
+  store: Party = stack.store,
+): Promise<void> {
+  const parties: Record<string, number> = { store: store.pid };
   if (server) parties[row.party] = server.pid;
   const monitor = new Monitor(parties);
   monitor.start();

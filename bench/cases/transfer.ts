@@ -19,6 +19,8 @@ function settingsLine(stack: Stack, size: number): string {
 
 interface Servers {
   gateway: ServerHandle;
+  /** The gateway on the store over HTTPS, as it runs against real COS. */
+  gatewayTls: ServerHandle;
   rclone: ServerHandle;
   pyftpd: ServerHandle;
   raw: ServerHandle;
@@ -28,6 +30,7 @@ interface Servers {
 /** Starts every server of a transfer case, runs `body`, then reads the RSS they keep after the last transfer. */
 async function withServers(stack: Stack, opts: BenchOptions, pyRoot: string, rawFile: string, body: (s: Servers) => Promise<void>): Promise<RssHeld> {
   const gateway = await stack.startGateway();
+  const gatewayTls = await stack.startGateway('gateway-https', { https: true });
   const original = stack.hasOriginal ? await stack.startOriginal() : undefined;
   const rclone = await stack.startRclone();
   const pyftpd = await stack.startPyftpd(pyRoot);
@@ -35,31 +38,34 @@ async function withServers(stack: Stack, opts: BenchOptions, pyRoot: string, raw
   const held = new RssHeld({ gateway, original });
   try {
     await held.idle();
-    await body({ gateway, rclone, pyftpd, raw, original });
+    await body({ gateway, gatewayTls, rclone, pyftpd, raw, original });
     await held.after(opts.heldAfterSeconds);
     return held;
   } finally {
-    for (const s of [gateway, original, rclone, pyftpd, raw]) if (s) await stack.stopServer(s);
+    for (const s of [gateway, gatewayTls, original, rclone, pyftpd, raw]) if (s) await stack.stopServer(s);
   }
 }
 
-type TransferRows = Record<'gateway' | 'sdk' | 'rclone' | 'pyftpd' | 'raw', Row> & { original?: Row };
+type TransferRows = Record<'gateway' | 'gatewayTls' | 'sdk' | 'rclone' | 'pyftpd' | 'raw', Row> & { original?: Row };
 
 export async function uploadCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
   const file = stack.dataFile(opts.size);
   const pyRoot = path.join(stack.dir, 'pyftpd-root');
   const rows: TransferRows = {
     gateway: newRow('gateway: curl -T → FTP → COS multipart', 'gateway'),
+    gatewayTls: newRow('gateway, store over HTTPS: curl -T → FTP → COS multipart (TLS)', 'gateway'),
     original: stack.hasOriginal ? newRow('original (Python cos-ftp-server-V5): curl -T → FTP → COS multipart', 'original') : undefined,
     sdk: newRow('SDK sliceUploadFile direct to COS', 'SDK client'),
     rclone: newRow('rclone serve webdav: curl -T (PUT) → S3 multipart', 'rclone'),
     pyftpd: newRow('pyftpdlib, local disk: curl -T', 'pyftpdlib'),
     raw: newRow(WIRE, 'raw sender'),
   };
-  const held = await withServers(stack, opts, pyRoot, file, async ({ gateway, rclone, pyftpd, raw, original }) => {
+  const tlsStore = (await stack.httpsStore()).party;
+  const held = await withServers(stack, opts, pyRoot, file, async ({ gateway, gatewayTls, rclone, pyftpd, raw, original }) => {
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`upload, repeat ${i + 1}/${opts.repeats}\n`);
       await measureInto(rows.gateway, stack, gateway.party, () => curl('up', gateway.url('bench-up-gateway.bin'), opts.size, file));
+      await measureInto(rows.gatewayTls, stack, gatewayTls.party, () => curl('up', gatewayTls.url('bench-up-gateway.bin'), opts.size, file), tlsStore);
       if (original && rows.original) await measureInto(rows.original, stack, original.party, () => curl('up', original.url('bench-up-original.bin'), opts.size, file));
       await measureInto(rows.sdk, stack, undefined, async () =>
         fromClient(await stack.sdk({ op: 'multipart', key: 'bench-up-sdk.bin', file, partSize: stack.transfer.partSize, threads: stack.transfer.threads }), opts.size),
@@ -89,16 +95,22 @@ export async function downloadCase(stack: Stack, opts: BenchOptions): Promise<Ca
   fs.linkSync(file, pyFile);
   const rows: TransferRows = {
     gateway: newRow('gateway: COS GetObject → FTP → curl', 'gateway'),
+    gatewayTls: newRow('gateway, store over HTTPS: COS GetObject (TLS) → FTP → curl', 'gateway'),
     original: stack.hasOriginal ? newRow('original (Python cos-ftp-server-V5): COS GetObject → FTP → curl', 'original') : undefined,
     sdk: newRow('SDK getObject direct, streamed to a discarding sink', 'SDK client'),
     rclone: newRow('rclone serve webdav: S3 GET → curl (GET)', 'rclone'),
     pyftpd: newRow('pyftpdlib, local disk: curl', 'pyftpdlib'),
     raw: newRow(WIRE, 'raw sender'),
   };
-  const held = await withServers(stack, opts, pyRoot, file, async ({ gateway, rclone, pyftpd, raw, original }) => {
+  const tlsStore = (await stack.httpsStore()).party;
+  const held = await withServers(stack, opts, pyRoot, file, async ({ gateway, gatewayTls, rclone, pyftpd, raw, original }) => {
+    // The HTTPS store has its own data folder: the object goes there once, through the gateway (not measured).
+    const seededTls = await curl('up', gatewayTls.url(key), opts.size, file);
+    if ('failure' in seededTls) throw new Error(`seeding ${key} on the HTTPS store: ${seededTls.failure}`);
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`download, repeat ${i + 1}/${opts.repeats}\n`);
       await measureInto(rows.gateway, stack, gateway.party, () => curl('down', gateway.url(key), opts.size));
+      await measureInto(rows.gatewayTls, stack, gatewayTls.party, () => curl('down', gatewayTls.url(key), opts.size), tlsStore);
       if (original && rows.original) await measureInto(rows.original, stack, original.party, () => curl('down', original.url(key), opts.size));
       await measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'get', key }), opts.size));
       await measureInto(rows.rclone, stack, rclone.party, () => curl('down', rclone.url(key), opts.size));
@@ -124,6 +136,7 @@ function transferResult(stack: Stack, id: string, title: string, line: string, r
       ...originalRatios(rows.gateway, rows.original),
       ratio('gateway / SDK direct', m(rows.gateway), m(rows.sdk), '>=', 0.9),
       ratio('gateway / rclone', m(rows.gateway), m(rows.rclone), '>=', 1),
+      ratio('gateway, store over HTTPS / over HTTP (what TLS to COS costs)', m(rows.gatewayTls), m(rows.gateway)),
       ratio('gateway / pyftpdlib (FTP ceiling)', m(rows.gateway), m(rows.pyftpd)),
       ratio('gateway / raw TCP (wire)', m(rows.gateway), m(rows.raw)),
     ],

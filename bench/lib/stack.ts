@@ -49,8 +49,17 @@ export interface StackOptions {
   gatewayExtraConf?: string[];
 }
 
+/** The store a second time, speaking HTTPS as real COS does (its own data folder), for the HTTPS rows. */
+interface HttpsStore {
+  party: Party;
+  url: string;
+  /** The certificate (self-signed, for *.cos.ap-guangzhou.myqcloud.com) the gateway is told to trust. */
+  caFile: string;
+}
+
 export class Stack {
   private servers: Party[] = [];
+  private tlsStore: Promise<HttpsStore> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -110,13 +119,49 @@ export class Stack {
     return file;
   }
 
-  async startGateway(tag = 'gateway'): Promise<ServerHandle> {
+  /** The HTTPS store, started on first use: a certificate made with openssl, `cos-local --tls-cert/--tls-key`. */
+  httpsStore(): Promise<HttpsStore> {
+    this.tlsStore ??= (async () => {
+      const tlsDir = path.join(this.dir, 'tls');
+      fs.mkdirSync(tlsDir, { recursive: true });
+      const cert = path.join(tlsDir, 'cert.pem');
+      const key = path.join(tlsDir, 'key.pem');
+      const made = await runTool('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+        '-days', '2', '-subj', '/CN=*.cos.ap-guangzhou.myqcloud.com',
+        '-addext', 'subjectAltName=DNS:*.cos.ap-guangzhou.myqcloud.com,DNS:localhost,IP:127.0.0.1',
+      ]);
+      if (made.code !== 0) throw new Error(`openssl: ${made.stderr}`);
+      const party = await startParty(
+        'store (https)',
+        process.execPath,
+        [
+          path.join(REPO, 'bin', 'cos-local.js'),
+          '--data', path.join(this.dir, 'store-data-https'),
+          '--port', '0',
+          '--credentials', `${ACCOUNT.secretId}:${ACCOUNT.secretKey}`,
+          '--bucket', ACCOUNT.bucket,
+          '--tls-cert', cert,
+          '--tls-key', key,
+        ],
+        { logFile: path.join(this.dir, 'logs', 'store-https.log'), readyOutput: /https:\/\/127\.0\.0\.1:\d+/ },
+      );
+      const url = /https:\/\/127\.0\.0\.1:\d+/.exec(party.stdout())?.[0] ?? '';
+      return { party, url, caFile: cert };
+    })();
+    return this.tlsStore;
+  }
+
+  /** The gateway; `https`: on the HTTPS store, trusting its certificate (NODE_EXTRA_CA_CERTS, as an operator would). */
+  async startGateway(tag = 'gateway', opts: { https?: boolean } = {}): Promise<ServerHandle> {
     const port = await freePort();
     const passive = await freePortRange(200);
     const conf = path.join(this.dir, `${tag}.conf`);
-    fs.writeFileSync(conf, gatewayConf(this.storeUrl, port, passive, path.join(this.dir, 'logs'), this.options));
+    const tls = opts.https ? await this.httpsStore() : undefined;
+    fs.writeFileSync(conf, gatewayConf(tls?.url ?? this.storeUrl, port, passive, path.join(this.dir, 'logs'), this.options));
     const nodeArgs = this.options.gatewayNodeArgs ?? [];
     const party = await startParty('gateway', process.execPath, [...nodeArgs, path.join(REPO, 'bin', 'ftp-server.js'), '--config', conf, '--status', '0'], {
+      env: tls ? { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile } : undefined,
       cwd: this.dir,
       logFile: path.join(this.dir, 'logs', `${tag}.out`),
       readyPort: port,
@@ -239,6 +284,7 @@ export class Stack {
   async close(): Promise<void> {
     for (const party of this.servers) await party.stop();
     await this.store.stop();
+    if (this.tlsStore) await (await this.tlsStore.catch(() => undefined))?.party.stop();
     if (!this.keep) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -264,7 +310,7 @@ function gatewayConf(storeUrl: string, port: number, passive: [number, number], 
     `cos_secretkey = ${ACCOUNT.secretKey}`,
     `cos_bucket = ${ACCOUNT.bucket}`,
     'cos_region = ap-guangzhou',
-    'cos_protocol = http',
+    `cos_protocol = ${storeUrl.startsWith('https:') ? 'https' : 'http'}`,
     `cos_endpoint = ${storeUrl}`,
     `home_dir = /home/${ACCOUNT.user}`,
     `ftp_login_user_name = ${ACCOUNT.user}`,
