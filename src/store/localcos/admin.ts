@@ -5,8 +5,14 @@
 //   DELETE /-/admin/counts
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { type FaultAction, type FaultSpec, type StoreOperation } from './faults';
-import type { StoreState } from './server';
+import { type FaultAction, type FaultRegistry, type FaultSpec, type RequestCounters, type StoreOperation } from './faults';
+
+/** What the admin endpoint reaches of the store (a part of the server's state). */
+export interface AdminState {
+  faults: FaultRegistry;
+  counters: RequestCounters;
+  adminToken?: string;
+}
 
 function reply(res: ServerResponse, status: number, body?: unknown): void {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -27,7 +33,7 @@ interface FaultRequest {
   action?: FaultAction;
 }
 
-export async function handleAdmin(state: StoreState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleAdmin(state: AdminState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const header = req.headers['x-admin-token'] ?? (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
   if (typeof header !== 'string' || !tokenMatches(header, state.adminToken ?? '')) {
     reply(res, 403, { error: 'bad admin token' });
