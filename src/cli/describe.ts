@@ -78,6 +78,7 @@ export function describeConfig(config: ServerConfig): string {
     `upload_buffer_size = ${transfer.uploadBufferSize} (${(transfer.uploadBufferSize / 1024 ** 2).toFixed(0)} MiB for all uploads' parts together)`,
     `max_connection_num = ${config.maxConnectionNum}${config.maxConnectionNum === 0 ? ' (unlimited)' : ''}`,
     `max_list_file = ${config.maxListFile}`,
+    `listing_mtime = ${config.listingMtime}${config.listingMtime ? ' (one HEAD per file listed)' : ''}`,
     `log_level = ${log.level.toUpperCase()}`,
     `log_dir = ${log.dir}`,
     `log_rotate_enabled = ${log.rotateEnabled}`,

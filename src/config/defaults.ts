@@ -16,6 +16,7 @@ export const DEFAULTS = {
   minPartSize: 2 * MIB,
   maxConnectionNum: 512,
   maxListFile: 1000,
+  listingMtime: false,
   logLevel: 'info',
   logDir: 'log',
   logRotateEnabled: false,
@@ -54,6 +55,7 @@ export interface ConfigOverrides {
   log?: Partial<LogConfig>;
   maxConnectionNum?: number;
   maxListFile?: number;
+  listingMtime?: boolean;
   configCheckEnable?: boolean;
   source?: string;
 }
@@ -122,6 +124,7 @@ export function buildServerConfig(overrides: ConfigOverrides = {}): ServerConfig
     transfer,
     maxConnectionNum: overrides.maxConnectionNum ?? DEFAULTS.maxConnectionNum,
     maxListFile: overrides.maxListFile ?? DEFAULTS.maxListFile,
+    listingMtime: overrides.listingMtime ?? DEFAULTS.listingMtime,
     log: {
       level: DEFAULTS.logLevel,
       dir: path.resolve(DEFAULTS.logDir),

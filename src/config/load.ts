@@ -107,6 +107,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
     'upload_buffer_size',
     'max_connection_num',
     'max_list_file',
+    'listing_mtime',
     'log_level',
     'log_dir',
     'log_rotate_enabled',
@@ -278,6 +279,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
     DEFAULTS.maxConnectionNum,
   );
   const maxListFile = read('OPTIONAL', 'max_list_file', (t) => parseInteger(t, 1, 10_000_000), DEFAULTS.maxListFile);
+  const listingMtime = read('OPTIONAL', 'listing_mtime', parseBoolean, DEFAULTS.listingMtime);
   const level = read(
     'OPTIONAL',
     'log_level',
@@ -320,6 +322,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
       },
       maxConnectionNum,
       maxListFile,
+      listingMtime,
       log: {
         level,
         dir: path.resolve(baseDir, logDir),

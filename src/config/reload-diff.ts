@@ -53,6 +53,7 @@ const LIVE_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> = [
   ['[OPTIONAL] min_part_size', (c) => c.transfer.minPartSize],
   ['[OPTIONAL] max_connection_num', (c) => c.maxConnectionNum],
   ['[OPTIONAL] max_list_file', (c) => c.maxListFile],
+  ['[OPTIONAL] listing_mtime', (c) => c.listingMtime],
   // The certificate and key are read again on every reload (a renewed certificate with the same paths too).
   ['[TLS] rsa_cert_file', (c) => c.network.tls?.certFile],
   ['[TLS] rsa_private_key_file', (c) => c.network.tls?.keyFile],

@@ -124,6 +124,8 @@ export interface ServerConfig {
   /** 0 = unlimited. */
   maxConnectionNum: number;
   maxListFile: number;
+  /** listing_mtime: LIST/MLSD/STAT HEAD each file for a modification time a client set (MFMT); off by default. */
+  listingMtime: boolean;
   log: LogConfig;
   configCheckEnable: boolean;
   /** Where the configuration came from (a path, or `quick-start`). */

@@ -14,7 +14,8 @@ import { type ListingSummary, listDirectory } from './listing';
 import { type Access, can, refusalReason } from './permissions';
 import { anyUnder, keepFolder, putMarker } from './folders';
 import { type GlobArg, baseName, dirKey, fileKey, globOf, isWithin, namesDirectory, parentOf, resolvePath, typedDirPart } from './paths';
-import { renameDirectory, renameFile } from './rename';
+import { modifiedTime, withKeptTimes, withModifiedTime } from './mtime';
+import { copyObject, renameDirectory, renameFile } from './rename';
 
 /** What RNFR found, kept on the session until RNTO. */
 export interface RenameSource {
@@ -43,6 +44,8 @@ export interface FileSystemSession {
   log: Logger;
   /** max_list_file in force now (a configuration reload changes it for the next listing). */
   readonly maxListFile: number;
+  /** listing_mtime in force now: listings HEAD each file for a time a client set (see mtime.ts). */
+  readonly listingMtime: boolean;
 }
 
 /**
@@ -158,7 +161,7 @@ export class CosFileSystem {
     try {
       if (!namesDirectory(arg)) {
         const info = await this.store.head(fileKey(this.account.prefix, path));
-        if (info) return { name: baseName(path), type: 'file', size: info.size, mtime: info.mtime };
+        if (info) return { name: baseName(path), type: 'file', size: info.size, mtime: modifiedTime(info) };
       }
       if (await this.isDirectory(path)) return { name: baseName(path), type: 'dir', size: 0 };
     } catch (err) {
@@ -180,12 +183,13 @@ export class CosFileSystem {
    * one entry. A directory costs one GetBucket per 1000 entries; a file or a missing path one more HEAD.
    * `onStart` runs once the target is known to exist, before the first entries (LIST sends 150 there).
    * `glob`: a wildcard in the last segment lists the matches. `typedNames` (NLST): every name follows the
-   * argument's directory part as typed (see typedDirPart), else bare names (LIST, STAT).
+   * argument's directory part as typed (see typedDirPart), else bare names (LIST, STAT). `times` (LIST, MLSD, STAT):
+   * with listing_mtime on, each file's time comes from a HEAD (one per file; see mtime.ts).
    */
   async walk(
     arg: string | null,
     command: string,
-    opts: { cap: number; filesToo: boolean; glob?: boolean; typedNames?: boolean },
+    opts: { cap: number; filesToo: boolean; glob?: boolean; typedNames?: boolean; times?: boolean },
     onStart: (target: ListingTarget) => Promise<void>,
     onPage: (entries: Entry[]) => Promise<void>,
   ): Promise<ListingSummary & { target: ListingTarget }> {
@@ -204,7 +208,8 @@ export class CosFileSystem {
             started = true;
             await onStart(target);
           }
-          await onPage(shown ? entries.map((e) => ({ ...e, name: shown + e.name })) : entries);
+          const timed = await this.keptTimes(prefix, entries, opts.times);
+          await onPage(shown ? timed.map((e) => ({ ...e, name: shown + e.name })) : timed);
         } catch (err) {
           callbackError = err;
           throw err;
@@ -232,11 +237,11 @@ export class CosFileSystem {
     if (!info) {
       // No such name: a wildcard in its last segment (tnftp's mget/mdelete send `NLST *.txt`) lists the matches.
       const glob = opts.glob && !namesDirectory(arg ?? '') ? globOf(arg ?? '') : undefined;
-      if (glob) return this.walkGlob(path, glob, opts.typedNames === true, command, opts.cap, summary.requests + 1, onStart, onPage);
+      if (glob) return this.walkGlob(path, glob, opts, command, summary.requests + 1, onStart, onPage);
       throw refused(`${path}: No such file or directory.`);
     }
     const name = (opts.typedNames ? typedDirPart(arg ?? '', 'file') : '') + baseName(path);
-    const fileTarget: ListingTarget = { kind: 'file', path, entry: { name, type: 'file', size: info.size, mtime: info.mtime } };
+    const fileTarget: ListingTarget = { kind: 'file', path, entry: { name, type: 'file', size: info.size, mtime: modifiedTime(info) } };
     await onStart(fileTarget);
     await onPage([fileTarget.entry]);
     return { ...summary, requests: summary.requests + 1, count: 1, target: fileTarget };
@@ -250,28 +255,29 @@ export class CosFileSystem {
   private async walkGlob(
     path: string,
     glob: GlobArg,
-    withDir: boolean,
+    opts: { cap: number; typedNames?: boolean; times?: boolean },
     command: string,
-    cap: number,
     requestsSoFar: number,
     onStart: (target: ListingTarget) => Promise<void>,
     onPage: (entries: Entry[]) => Promise<void>,
   ): Promise<ListingSummary & { target: ListingTarget }> {
     const dir = this.resolve(glob.dirArg);
+    const dirPrefix = dirKey(this.account.prefix, dir);
     const target: ListingTarget = { kind: 'dir', path: dir };
     let started = false;
     let summary: ListingSummary;
     try {
       summary = await listDirectory(
         this.store,
-        dirKey(this.account.prefix, dir),
-        cap,
+        dirPrefix,
+        opts.cap,
         async (entries) => {
           if (!started) {
             started = true;
             await onStart(target);
           }
-          await onPage(withDir ? entries.map((e) => ({ ...e, name: glob.dirArg + e.name })) : entries);
+          const timed = await this.keptTimes(dirPrefix, entries, opts.times);
+          await onPage(opts.typedNames ? timed.map((e) => ({ ...e, name: glob.dirArg + e.name })) : timed);
         },
         glob,
       );
@@ -281,6 +287,36 @@ export class CosFileSystem {
     }
     if (!summary.found) throw refused(`${path}: No such file or directory.`);
     return { ...summary, requests: summary.requests + requestsSoFar, target };
+  }
+
+  /**
+   * MFMT, `MDTM time path`: keeps `ms` as the file's modification time (see mtime.ts): 1 HEAD + 1 PUT Copy onto
+   * itself with the metadata replaced (up to 5 GB; beyond, 1 Initiate + 1 Upload Part - Copy per part + 1 Complete).
+   * The copy only goes ahead while the object is the one the HEAD saw.
+   */
+  async setModifiedTime(arg: string | null, ms: number, command: string): Promise<string> {
+    const path = this.resolve(arg);
+    this.require('write', command, path);
+    if (path === '/' || namesDirectory(arg ?? '')) throw refused(`${path}: Not a plain file.`);
+    const key = fileKey(this.account.prefix, path);
+    try {
+      const info = await this.store.head(key);
+      if (!info) throw refused(`${path}: No such file.`);
+      await copyObject(this.store, key, key, info.size, {
+        metadata: withModifiedTime(info.metadata, ms),
+        replace: true,
+        sourceIfMatch: info.etag,
+      });
+    } catch (err) {
+      throw storageError(err, command);
+    }
+    return path;
+  }
+
+  /** The entries with the times clients set, when listing_mtime is on and the listing shows times. */
+  private keptTimes(dirPrefix: string, entries: Entry[], times: boolean | undefined): Promise<Entry[]> {
+    if (!times || !this.session.listingMtime) return Promise.resolve(entries);
+    return withKeptTimes(this.store, dirPrefix, entries);
   }
 
   // ---- directories ------------------------------------------------------------------------------------------

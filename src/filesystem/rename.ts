@@ -1,7 +1,7 @@
 // Rename in object storage: copy, then delete. A directory is every key under its prefix; its sources are deleted
 // only after every copy succeeded, so a failure never loses an object that was not copied.
 import type { Logger } from 'pino';
-import { type DeleteFailure, MAX_BATCH, type ObjectInfo, type ObjectStore, describeError } from '../store/object-store';
+import { type DeleteFailure, MAX_BATCH, type ObjectInfo, type ObjectMetadata, type ObjectStore, describeError } from '../store/object-store';
 import { ReplyError, badName, storageError } from './errors';
 import { MAX_KEY_BYTES } from './paths';
 
@@ -16,23 +16,45 @@ export const copyLimits = {
 /** Parallel copies during a directory rename. */
 const COPY_CONCURRENCY = 4;
 
-export async function copyObject(store: ObjectStore, source: string, target: string, size: number): Promise<void> {
+export interface CopyObjectOptions {
+  /** The source's metadata when known (a HEAD's); a multipart copy otherwise HEADs the source for it. */
+  metadata?: ObjectMetadata;
+  /** Write `metadata` onto the target instead of the source's (MFMT: a copy onto itself with a new mtime). */
+  replace?: boolean;
+  /** Only while the source still has this ETag. */
+  sourceIfMatch?: string;
+}
+
+/**
+ * One Copy up to the store's limit (5 GB); above it Initiate + one Upload Part - Copy per part + Complete. The
+ * target keeps the source's metadata either way (a multipart upload starts without any, so it is passed on).
+ */
+export async function copyObject(store: ObjectStore, source: string, target: string, size: number, opts: CopyObjectOptions = {}): Promise<void> {
   if (size > Math.min(copyLimits.singleCopyMaxBytes, store.capabilities.maxCopyBytes)) {
     const partBytes = Math.max(copyLimits.partBytes, Math.ceil(size / 10_000));
-    await multipartCopy(store, source, target, size, partBytes);
+    const metadata = opts.metadata ?? (await store.head(source))?.metadata;
+    await multipartCopy(store, source, target, size, partBytes, metadata, opts.sourceIfMatch);
   } else {
-    await store.copy(source, target);
+    await store.copy(source, target, { replaceMetadata: opts.replace ? opts.metadata : undefined, sourceIfMatch: opts.sourceIfMatch });
   }
 }
 
 /** Multipart copy (Upload Part - Copy) for objects above one Copy's limit; aborts the upload on any failure. */
-async function multipartCopy(store: ObjectStore, source: string, target: string, size: number, partSize: number): Promise<void> {
-  const uploadId = await store.initMultipart(target);
+async function multipartCopy(
+  store: ObjectStore,
+  source: string,
+  target: string,
+  size: number,
+  partSize: number,
+  metadata: ObjectMetadata | undefined,
+  sourceIfMatch: string | undefined,
+): Promise<void> {
+  const uploadId = await store.initMultipart(target, { metadata });
   try {
     const parts: Array<{ partNumber: number; etag: string }> = [];
     for (let first = 0, n = 1; first < size; first += partSize, n++) {
       const last = Math.min(size, first + partSize) - 1;
-      const r = await store.uploadPartCopy(target, uploadId, n, source, { first, last });
+      const r = await store.uploadPartCopy(target, uploadId, n, source, { first, last, sourceIfMatch });
       parts.push({ partNumber: n, etag: r.etag });
     }
     await store.completeMultipart(target, uploadId, parts);
@@ -45,7 +67,7 @@ async function multipartCopy(store: ObjectStore, source: string, target: string,
 /** A file: copy then delete (2 requests up to 5 GB). */
 export async function renameFile(store: ObjectStore, source: ObjectInfo, targetKey: string): Promise<void> {
   try {
-    await copyObject(store, source.key, targetKey, source.size);
+    await copyObject(store, source.key, targetKey, source.size, { metadata: source.metadata });
   } catch (err) {
     throw storageError(err, 'Rename failed, nothing changed');
   }

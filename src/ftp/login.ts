@@ -67,6 +67,9 @@ export function createLoginHandler(context: GatewayContext): LoginListener {
       get maxListFile() {
         return context.config.maxListFile;
       },
+      get listingMtime() {
+        return context.config.listingMtime;
+      },
     });
     log.info({ user: account.account.userName, ip: connection.ip, bucket: account.account.bucket, prefix: account.account.prefix }, 'login');
     return { fs, cwd: '/' };

@@ -14,6 +14,19 @@ export interface ObjectInfo {
   etag?: string;
   /** CRC-64/XZ of the whole object as an unsigned decimal string, when the store keeps one (capability crc64). */
   crc64?: string;
+  /** User metadata and representation headers: from HEAD only (a listing does not carry them). */
+  metadata?: ObjectMetadata;
+}
+
+/**
+ * What a copy that replaces metadata writes onto the target. A store's "replace" drops everything the request does
+ * not repeat (Content-Type, Cache-Control, storage class...), so `headers` carries them over from a HEAD.
+ */
+export interface ObjectMetadata {
+  /** User metadata, names lower-case without the store's prefix (`mtime` for `x-cos-meta-mtime`). */
+  meta: Record<string, string>;
+  /** Representation headers, names lower-case (`content-type`, `cache-control`...), as the store's HEAD gave them. */
+  headers: Record<string, string>;
 }
 
 /** One page of a listing. */
@@ -87,6 +100,13 @@ export interface WriteResult {
 export interface CopyOptions extends CallOptions {
   /** Only when the source still has this ETag (x-cos-copy-source-If-Match / x-amz-copy-source-if-match). */
   sourceIfMatch?: string;
+  /** The target gets this metadata instead of the source's (x-cos-metadata-directive: Replaced). */
+  replaceMetadata?: ObjectMetadata;
+}
+
+export interface InitMultipartOptions extends CallOptions {
+  /** The object the upload completes gets this metadata (a multipart copy that replaces metadata). */
+  metadata?: ObjectMetadata;
 }
 
 export interface PartCopyOptions extends CopyOptions {
@@ -150,7 +170,7 @@ export interface ObjectStore {
   copy(sourceKey: string, targetKey: string, opts?: CopyOptions): Promise<WriteResult>;
 
   /** Starts a multipart upload; returns its upload id. */
-  initMultipart(key: string, opts?: CallOptions): Promise<string>;
+  initMultipart(key: string, opts?: InitMultipartOptions): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Body, opts: PutOptions): Promise<WriteResult>;
   /** Upload Part - Copy of a byte range of `sourceKey` (capability partCopy). */
   uploadPartCopy(key: string, uploadId: string, partNumber: number, sourceKey: string, opts: PartCopyOptions): Promise<WriteResult>;

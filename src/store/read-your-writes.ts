@@ -9,6 +9,7 @@ import {
   MAX_BATCH,
   type Body,
   type CallOptions,
+  type InitMultipartOptions,
   type CompleteOptions,
   type CompletedPart,
   type CopyOptions,
@@ -212,7 +213,7 @@ export class ReadYourWrites implements ObjectStore {
     return r;
   }
 
-  initMultipart(key: string, opts?: CallOptions): Promise<string> {
+  initMultipart(key: string, opts?: InitMultipartOptions): Promise<string> {
     return this.inner.initMultipart(key, opts);
   }
 

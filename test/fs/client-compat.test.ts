@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Stack, startStack } from '../helpers/stack';
+import { copyLimits } from '../../src/filesystem/rename';
 import { RawFtp } from './raw';
 import { keysUnder, putObject, run } from './helpers';
 
@@ -20,7 +21,9 @@ let stack: Stack;
 let work: string;
 
 before(async () => {
+  // listing_mtime on: rclone takes file times from MLSD.
   stack = await startStack({
+    listingMtime: true,
     accounts: USERS.map((u) => ({ userName: u, password: `${u}-pass`, bucket: BUCKET, prefix: `compat/${u}` })),
   });
   work = mkdtempSync(path.join(tmpdir(), 'client-compat-'));
@@ -151,7 +154,7 @@ ftp_close($c);
   });
 });
 
-describe("rclone's FTP backend: a tree up and back with modification times", { skip: 'MFMT: next commit' }, () => {
+describe("rclone's FTP backend: a tree up and back with modification times", () => {
   test('rclone copy up, rclone check clean, lsl shows the source times, copy back identical with times', async () => {
     const { dir, times } = localTree('rclone');
     const back = mkdtempSync(path.join(work, 'rclone-back-'));
@@ -188,7 +191,7 @@ describe("rclone's FTP backend: a tree up and back with modification times", { s
     assert.deepEqual(tree(back), tree(dir));
     for (const [rel, ms] of times) assert.equal(statSync(path.join(back, rel)).mtimeMs, ms, `${rel}: time kept`);
     const again = await rclone('copy', dir, 'gw:tree', '-v');
-    assert.match(again.stderr, /Transferred:\s+0 \/ 0/, `nothing sent again:\n${again.stderr}`);
+    assert.match(again.stderr, /There was nothing to transfer/, `nothing sent again:\n${again.stderr}`);
   });
 });
 
@@ -205,7 +208,7 @@ describe('wget -m', () => {
   });
 });
 
-describe('ncftpput -R with times', { skip: 'MDTM set form: next commit' }, () => {
+describe('ncftpput -R with times', () => {
   test('uploads a tree into a new folder and sets each file time (MDTM set form)', async () => {
     const { dir, times } = localTree('ncftp');
     const r = await run('ncftpput', ['-m', '-R', '-u', 'ncftp', '-p', pass('ncftp'), '-P', String(stack.ftpPort), '127.0.0.1', '/up', path.basename(dir)], {
@@ -282,5 +285,68 @@ describe('SITE, EPSV ALL, CLNT', () => {
     } finally {
       s.close();
     }
+  });
+});
+
+describe('MFMT and MDTM set form: a time kept as object metadata', () => {
+  test('MFMT sets, MDTM/MLST/MLSD/LIST report it, the object and its headers are kept, a rename keeps it; bad forms refused', async () => {
+    const cos = stack.cos();
+    const key = 'compat/raw/times/t.txt';
+    await cos.putObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: key, Body: Buffer.from('timed'), ContentType: 'text/plain', CacheControl: 'max-age=60' });
+    const s = await RawFtp.open(stack.ftpPort, 'raw', pass('raw'));
+    try {
+      const mfmt = await s.send('MFMT 20190304050607 times/t.txt');
+      assert.equal(mfmt.text, '213 Modify=20190304050607; /times/t.txt');
+      assert.equal((await s.send('MDTM times/t.txt')).text, '213 20190304050607');
+      assert.match((await s.send('MLST times/t.txt')).text, /modify=20190304050607;/);
+      assert.match((await s.lines('MLSD times'))[0], /modify=20190304050607;/);
+      assert.match((await s.lines('LIST times'))[0], / Mar {2}4 {2}2019 t\.txt$/);
+      // ncftp's form; then a rename keeps the time.
+      assert.equal((await s.send('MDTM 20200506070809 times/t.txt')).code, 213);
+      assert.equal((await s.send('RNFR times/t.txt')).code, 350);
+      assert.equal((await s.send('RNTO times/u.txt')).code, 250);
+      assert.equal((await s.send('MDTM times/u.txt')).text, '213 20200506070809');
+      for (const [line, code] of [
+        ['MFMT 20191304050607 times/u.txt', 553],
+        ['MFMT 20190230050607 times/u.txt', 553],
+        ['MFMT times/u.txt', 501],
+        ['MFMT 20190304050607 times/none.txt', 550],
+        ['MFMT 20190304050607 times', 550],
+      ] as const) {
+        assert.equal((await s.send(line)).code, code, line);
+      }
+    } finally {
+      s.close();
+    }
+    const head = await cos.headObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'compat/raw/times/u.txt' });
+    assert.equal(head.headers?.['x-cos-meta-mtime'], '1588748889');
+    assert.equal(head.headers?.['content-type'], 'text/plain', 'headers survive the metadata copy');
+    assert.equal(head.headers?.['cache-control'], 'max-age=60');
+    const body = await cos.getObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'compat/raw/times/u.txt' });
+    assert.equal(String(body.Body), 'timed');
+  });
+
+  test('beyond one copy (5 GB on COS; 1 MiB here) MFMT is a multipart copy onto itself; bytes and time kept, no upload left', async () => {
+    const cos = stack.cos();
+    const key = 'compat/raw/times/big.bin';
+    const bytes = Buffer.alloc(2.5 * 1024 * 1024, 'b');
+    await cos.putObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: key, Body: bytes });
+    const saved = { ...copyLimits };
+    copyLimits.singleCopyMaxBytes = 1024 * 1024;
+    copyLimits.partBytes = 1024 * 1024;
+    const s = await RawFtp.open(stack.ftpPort, 'raw', pass('raw'));
+    try {
+      stack.store.resetRequestCounts();
+      assert.equal((await s.send('MFMT 20180102030405 times/big.bin')).code, 213);
+      assert.deepEqual(stack.store.requestCounts(), { HeadObject: 1, InitiateMultipartUpload: 1, UploadPartCopy: 3, CompleteMultipartUpload: 1 });
+      assert.equal((await s.send('MDTM times/big.bin')).text, '213 20180102030405');
+    } finally {
+      s.close();
+      Object.assign(copyLimits, saved);
+    }
+    const got = await cos.getObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: key });
+    assert.ok(Buffer.compare(got.Body as Buffer, bytes) === 0, 'bytes unchanged');
+    const uploads = await cos.multipartList({ Bucket: BUCKET, Region: 'ap-guangzhou', Prefix: 'compat/', Delimiter: '' });
+    assert.equal((uploads.Upload ?? []).length, 0, 'no multipart upload left');
   });
 });

@@ -104,6 +104,14 @@ describe('COS requests per FTP command', () => {
     // pattern's literal start as the GetBucket prefix.
     const glob = await measure(`NLST big/f1* (wildcard, 1000 matches in ${N})`, () => expectListing('NLST big/f1*', 1000));
     assert.deepEqual(glob, { GetBucket: 2, HeadObject: 1 });
+    // listing_mtime (off by default): a HEAD per file for the times clients set with MFMT; none for NLST.
+    stack.config.listingMtime = true;
+    try {
+      assert.deepEqual(await measure('LIST dir of 2 files, listing_mtime = true', () => expectListing('LIST small', 2)), { GetBucket: 1, HeadObject: 2 });
+      assert.deepEqual(await measure('NLST dir of 2 files, listing_mtime = true', () => expectListing('NLST small', 2)), { GetBucket: 1 });
+    } finally {
+      stack.config.listingMtime = false;
+    }
     const stat = await measure('STAT dir of 2 entries', async () => {
       const r = await ftp.send('STAT small');
       assert.equal(r.code, 212, r.text);
@@ -118,6 +126,11 @@ describe('COS requests per FTP command', () => {
     // A file `small` and a directory `small/` may both exist; the file is looked for first.
     assert.deepEqual(await measure('MLST dir', () => expectReply('MLST small', 250)), { HeadObject: 1, GetBucket: 1 });
     assert.deepEqual(await measure('MLST dir/ (named as a directory)', () => expectReply('MLST small/', 250)), { GetBucket: 1 });
+    // A time a client sets is kept as metadata: a copy of the object onto itself (see src/filesystem/mtime.ts).
+    const mfmt = await measure('MFMT (or MDTM time path)', () => expectReply('MFMT 20200102030405 file.txt', 213));
+    assert.deepEqual(mfmt, { HeadObject: 1, PutObjectCopy: 1 });
+    assert.deepEqual(await measure('SITE CHMOD file', () => expectReply('SITE CHMOD 644 file.txt', 200)), { HeadObject: 1 });
+    assert.deepEqual(await measure('SITE CHMOD dir', () => expectReply('SITE CHMOD 755 small', 200)), { HeadObject: 1, GetBucket: 1 });
   });
 
   test('transfers: STOR of a small file one PUT, RETR one GET', async () => {

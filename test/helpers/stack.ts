@@ -19,6 +19,8 @@ export interface StackOptions {
   transfer?: Partial<TransferConfig>;
   network?: Partial<NetworkConfig>;
   maxListFile?: number;
+  /** [OPTIONAL] listing_mtime. */
+  listingMtime?: boolean;
   maxConnectionNum?: number;
   /** Idle timeout of control connections in ms (default: the gateway's 300 s). */
   idleTimeoutMs?: number;
@@ -92,6 +94,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     network: { listenAddress: '127.0.0.1', listenPort: 0, ...randomPassiveRange(), ...opts.network },
     transfer: opts.transfer,
     maxListFile: opts.maxListFile,
+    listingMtime: opts.listingMtime,
     maxConnectionNum: opts.maxConnectionNum ?? 0,
     configCheckEnable: false,
     source: 'test-stack',

@@ -204,6 +204,24 @@ for (const backend of ['cos', 's3'] as const) {
       assert.equal(await store.head('cp/abandoned'), undefined);
     });
 
+    test('metadata: HEAD shows it; a copy onto itself replaces it keeping the headers repeated; a multipart upload may set it', async () => {
+      const key = `meta/${backend}.txt`;
+      await sdkClient(local).putObject({ ...at, Key: key, Body: Buffer.from('meta'), ContentType: 'text/plain', Headers: { 'x-cos-meta-color': 'blue' } });
+      const before = await store.head(key);
+      assert.equal(before?.metadata?.meta.color, 'blue');
+      assert.equal(before?.metadata?.headers['content-type'], 'text/plain');
+      const replaced = { meta: { ...before?.metadata?.meta, mtime: '1600000000' }, headers: { ...before?.metadata?.headers } };
+      await store.copy(key, key, { replaceMetadata: replaced, sourceIfMatch: before?.etag });
+      const after = await store.head(key);
+      assert.deepEqual(after?.metadata?.meta, { color: 'blue', mtime: '1600000000' });
+      assert.equal(after?.metadata?.headers['content-type'], 'text/plain');
+      const uploadId = await store.initMultipart(`${key}.mp`, { metadata: replaced });
+      const part = await store.uploadPart(`${key}.mp`, uploadId, 1, Buffer.from('mp'), { length: 2 });
+      await store.completeMultipart(`${key}.mp`, uploadId, [{ partNumber: 1, etag: part.etag }]);
+      assert.deepEqual((await store.head(`${key}.mp`))?.metadata?.meta, { color: 'blue', mtime: '1600000000' });
+      await store.deleteMany([key, `${key}.mp`]);
+    });
+
     test('Delete Multiple removes many keys in one request; deleting a missing key is no error', async () => {
       const keys = Array.from({ length: 300 }, (_, i) => `del/k${i}`);
       await seed(seeder, keys);

@@ -5,8 +5,9 @@ import type { Socket } from 'node:net';
 import type { RenameSource } from '../../filesystem/cos-filesystem';
 import { type CommandArgs, type FsConnection, type Letter, type RegistryEntry, cosFs, fail, quoted, withFs } from './command-context';
 import { ReplyError, replyOf } from '../../util/reply-error';
+import { mdtmHandler, mfmtHandler } from './mtime';
 import { siteHandler } from './site';
-import { type Entry, lsLine, mlsxLine, timeVal } from '../../filesystem/format';
+import { type Entry, lsLine, mlsxLine } from '../../filesystem/format';
 import { splitListArgs } from '../../filesystem/list-args';
 
 /** Resolves on 'drain'; rejects when the socket closes or fails first. */
@@ -66,7 +67,7 @@ async function listing(connection: FsConnection, args: CommandArgs, mode: ListMo
       arg,
       mode,
       // tnftp's mget/mdelete and `ls *.txt` send wildcards; MLSD names a directory (RFC 3659), never a pattern.
-      { cap, filesToo: true, glob: mode !== 'MLSD', typedNames: mode === 'NLST' },
+      { cap, filesToo: true, glob: mode !== 'MLSD', typedNames: mode === 'NLST', times: mode !== 'NLST' },
       async (target) => {
         if (mode === 'MLSD' && target.kind === 'file') {
           throw new ReplyError(501, `${target.path}: Not a directory.`);
@@ -119,7 +120,7 @@ async function stat(connection: FsConnection, args: CommandArgs): Promise<void> 
     const summary = await fs.walk(
       arg,
       'STAT',
-      { cap: fs.maxListFile, filesToo: true, glob: true },
+      { cap: fs.maxListFile, filesToo: true, glob: true, times: true },
       async () => undefined,
       async (entries) => {
         for (const e of entries) lines.push({ raw: true, message: ` ${lsLine(e, fs.account, now)}` });
@@ -263,15 +264,17 @@ export function installListingCommands(): void {
     flags: { feat: 'SIZE' },
   });
   put(['MDTM'], {
-    handler: withFs('MDTM', async (fs, c, args) => {
-      const info = await fs.fileInfo(args.command.arg, 'MDTM');
-      await c.reply(213, timeVal(info.mtime));
-    }),
-    syntax: '{{cmd}} <path>',
-    description: 'Last-modified time of a file (UTC)',
+    handler: mdtmHandler,
+    syntax: '{{cmd}} [<YYYYMMDDHHMMSS>] <path>',
+    description: 'Last-modified time of a file (UTC); with a time first, sets it',
     flags: { feat: 'MDTM' },
   });
-
+  put(['MFMT'], {
+    handler: mfmtHandler,
+    syntax: '{{cmd}} <YYYYMMDDHHMMSS> <path>',
+    description: 'Set the modification time of a file (UTC)',
+    flags: { feat: 'MFMT' },
+  });
   put(['SITE'], {
     handler: siteHandler,
     syntax: '{{cmd}} CHMOD <mode> <path> | UMASK [<mask>] | HELP',

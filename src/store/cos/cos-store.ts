@@ -13,10 +13,12 @@ import {
   type DeleteFailure,
   type GetOptions,
   type GetResult,
+  type InitMultipartOptions,
   type ListOptions,
   type ListPage,
   MAX_BATCH,
   type ObjectInfo,
+  type ObjectMetadata,
   type ObjectStore,
   type PartCopyOptions,
   type PutOptions,
@@ -52,6 +54,37 @@ function crcOf(headers: Headers): string | undefined {
 }
 
 const noop = (): void => undefined;
+
+const META_PREFIX = 'x-cos-meta-';
+/** What COS drops on a copy with x-cos-metadata-directive: Replaced unless the request repeats it. */
+const KEPT_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+  'x-cos-storage-class',
+  'x-cos-server-side-encryption',
+];
+
+function metadataOf(h: Headers): ObjectMetadata {
+  const meta: Record<string, string> = {};
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (typeof value !== 'string') continue;
+    const lower = name.toLowerCase();
+    if (lower.startsWith(META_PREFIX)) meta[lower.slice(META_PREFIX.length)] = value;
+    else if (KEPT_HEADERS.includes(lower)) headers[lower] = value;
+  }
+  return { meta, headers };
+}
+
+function metadataHeaders(m: ObjectMetadata): Record<string, string> {
+  const out: Record<string, string> = { ...m.headers };
+  for (const [name, value] of Object.entries(m.meta)) out[META_PREFIX + name] = value;
+  return out;
+}
 
 export class CosStore implements ObjectStore {
   readonly name: string;
@@ -154,6 +187,7 @@ export class CosStore implements ObjectStore {
         mtime: Number.isFinite(mtime) ? mtime : 0,
         etag: h.etag,
         crc64: crcOf(h),
+        metadata: metadataOf(h),
       };
     } catch (err) {
       if (isStoreError(err, 'not-found')) return undefined;
@@ -281,7 +315,7 @@ export class CosStore implements ObjectStore {
         Key: targetKey,
         CopySource: this.copySource(sourceKey),
         CopySourceIfMatch: opts.sourceIfMatch,
-        Headers: c.headers(),
+        Headers: c.headers(opts.replaceMetadata ? { 'x-cos-metadata-directive': 'Replaced', ...metadataHeaders(opts.replaceMetadata) } : {}),
       });
       const result = this.written('PutObjectCopy', r, undefined);
       const crc = (r as { CRC64?: string }).CRC64;
@@ -289,11 +323,11 @@ export class CosStore implements ObjectStore {
     });
   }
 
-  async initMultipart(key: string, opts: CallOptions = {}): Promise<string> {
+  async initMultipart(key: string, opts: InitMultipartOptions = {}): Promise<string> {
     const r = await this.run(
       'InitiateMultipartUpload',
       opts,
-      (c) => this.cos.multipartInit({ ...this.at, Key: key, Headers: c.headers() }),
+      (c) => this.cos.multipartInit({ ...this.at, Key: key, Headers: c.headers(opts.metadata ? metadataHeaders(opts.metadata) : {}) }),
       // Only when COS answered: a lost answer may have created an upload, and a second one would be orphaned.
       (err) => err.kind === 'retryable' && err.status !== undefined,
     );

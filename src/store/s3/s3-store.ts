@@ -22,6 +22,7 @@ import {
   S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
+  type CopyObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger } from 'pino';
@@ -36,10 +37,12 @@ import {
   type DeleteFailure,
   type GetOptions,
   type GetResult,
+  type InitMultipartOptions,
   type ListOptions,
   type ListPage,
   MAX_BATCH,
   type ObjectInfo,
+  type ObjectMetadata,
   type ObjectStore,
   type PartCopyOptions,
   type PutOptions,
@@ -172,7 +175,7 @@ export class S3Store implements ObjectStore {
       const r = await this.run('HeadObject', opts, (abortSignal) =>
         this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }),
       );
-      return { key, size: r.ContentLength ?? 0, mtime: r.LastModified?.getTime() ?? 0, etag: r.ETag };
+      return { key, size: r.ContentLength ?? 0, mtime: r.LastModified?.getTime() ?? 0, etag: r.ETag, metadata: s3MetadataOf(r) };
     } catch (err) {
       if (isStoreError(err, 'not-found')) return undefined;
       throw err;
@@ -286,6 +289,7 @@ export class S3Store implements ObjectStore {
           Key: targetKey,
           CopySource: this.copySource(sourceKey),
           CopySourceIfMatch: opts.sourceIfMatch,
+          ...(opts.replaceMetadata ? { MetadataDirective: 'REPLACE' as const, ...s3MetadataFields(opts.replaceMetadata) } : {}),
         }),
         { abortSignal },
       ),
@@ -293,11 +297,12 @@ export class S3Store implements ObjectStore {
     return { etag: r.CopyObjectResult?.ETag ?? '' };
   }
 
-  async initMultipart(key: string, opts: CallOptions = {}): Promise<string> {
+  async initMultipart(key: string, opts: InitMultipartOptions = {}): Promise<string> {
+    const metadata = opts.metadata ? s3MetadataFields(opts.metadata) : {};
     const r = await this.run(
       'InitiateMultipartUpload',
       opts,
-      (abortSignal) => this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }), { abortSignal }),
+      (abortSignal) => this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ...metadata }), { abortSignal }),
       // Only when the store answered: a lost answer may have created an upload, and a second one would be orphaned.
       (err) => err.kind === 'retryable' && err.status !== undefined,
     );
@@ -379,4 +384,34 @@ export class S3Store implements ObjectStore {
       if (!isStoreError(err, 'not-found')) throw err;
     }
   }
+}
+
+/** The representation headers ObjectMetadata carries, and the S3 fields that hold them. */
+const S3_HEADER_FIELDS = [
+  ['content-type', 'ContentType'],
+  ['cache-control', 'CacheControl'],
+  ['content-disposition', 'ContentDisposition'],
+  ['content-encoding', 'ContentEncoding'],
+  ['content-language', 'ContentLanguage'],
+  ['x-amz-storage-class', 'StorageClass'],
+  ['x-amz-server-side-encryption', 'ServerSideEncryption'],
+] as const;
+
+/** The same fields on HeadObject's output and on CopyObject's / CreateMultipartUpload's input. */
+type S3MetadataFields = Pick<CopyObjectCommandInput, 'Metadata' | (typeof S3_HEADER_FIELDS)[number][1]>;
+
+function s3MetadataOf(r: S3MetadataFields): ObjectMetadata {
+  const headers: Record<string, string> = {};
+  for (const [header, field] of S3_HEADER_FIELDS) {
+    const value: unknown = r[field];
+    if (typeof value === 'string' && value !== '') headers[header] = value;
+  }
+  return { meta: { ...r.Metadata }, headers };
+}
+
+/** What a copy or multipart upload that replaces metadata sends (S3 drops the rest, as COS does). */
+function s3MetadataFields(m: ObjectMetadata): S3MetadataFields {
+  const out: Record<string, unknown> = { Metadata: { ...m.meta } };
+  for (const [header, field] of S3_HEADER_FIELDS) if (m.headers[header] !== undefined) out[field] = m.headers[header];
+  return out as S3MetadataFields;
 }
