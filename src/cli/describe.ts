@@ -69,6 +69,14 @@ export function describeConfig(config: ServerConfig): string {
           `force_local_logins_ssl = ${network.tls.forceLogins}`, `force_local_data_ssl = ${network.tls.forceData}`]
       : ['ssl_enable = false']),
     '',
+    '[METRICS]',
+    ...(config.metrics
+      ? [
+          `listen = ${config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host}:${config.metrics.port}`,
+          `check_interval = ${config.metrics.checkIntervalMs / 1000}${config.metrics.checkIntervalMs === 0 ? ' (only at start and reload)' : ''}`,
+        ]
+      : ['listen = (none: no metrics listener)']),
+    '',
     '[FILE_OPTION]',
     `single_file_max_size = ${transfer.singleFileMaxSize}`,
     '',

@@ -7,6 +7,8 @@ import type { LoadedConfig } from '../config/load';
 import { checkResources } from '../config/memory-check';
 import { createDaemonLogger } from '../log/logger';
 import type { DaemonLogger } from '../log/logger';
+import { METRICS_LISTEN_ERROR, startObservability } from '../metrics/index';
+import type { Observability } from '../metrics/index';
 import { startDaemon } from '../server/daemon';
 import { plainPasswordWarning, reloadOnSignal } from '../server/reload';
 import { USAGE, UsageError, parseArgs } from './args';
@@ -116,12 +118,16 @@ export async function main(argv: string[]): Promise<number> {
       log.logger.warn({ section: a.section, user: a.userName }, plainPasswordWarning(a.section));
     }
   }
+  let observability: Observability | undefined;
   try {
+    observability = config.metrics ? await startObservability(config.metrics, log.logger) : undefined;
     const daemon = await startDaemon(config, log.logger, {
       graceMs: options.graceSeconds === undefined ? undefined : options.graceSeconds * 1000,
       statusIntervalMs: options.statusSeconds === undefined ? undefined : options.statusSeconds * 1000,
-      readyInfo: { logFile: log.file },
+      readyInfo: { logFile: log.file, ...(observability && { metrics: observability.url }) },
+      gateway: observability && { events: observability.events, onStoreRequest: observability.onStoreRequest },
     });
+    observability?.attach(daemon.gateway.context);
     const stopReloading = reloadOnSignal(daemon.gateway, configPath, log.logger);
     await daemon.stopped;
     stopReloading();
@@ -132,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     err(`ftp-server: cannot start: ${why}`);
     return EXIT_FAILURE;
   } finally {
+    await observability?.close();
     stopReopening();
     log.close();
   }
@@ -207,7 +214,7 @@ function logProcessFailures(logger: Logger): void {
   });
 }
 
-const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', METRICS_LISTEN_ERROR]);
 
 /** What to fix, naming the setting: the listen errors an operator meets; anything else as its message. */
 function describeStartError(e: unknown, network: { listenAddress: string; listenPort: number }, portSetting: string): string {

@@ -21,6 +21,7 @@ import { PROXY_KEYS, resolveProxyProtocol } from './proxy';
 import { defaultUploadBufferSize, minimumUploadBufferSize } from './memory';
 import type { MemoryInputs } from './memory';
 import { TLS_KEYS, resolveTls } from './tls';
+import { DEFAULT_CHECK_INTERVAL_S, METRICS_KEYS, parseCheckInterval, parseListen } from './metrics';
 import type { IniValue } from './ini-source';
 import type { AccountConfig, Authority, LogLevel, RotateUnit, S3Settings, ServerConfig } from './types';
 import {
@@ -101,6 +102,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   NETWORK: ['masquerade_address', 'listen_address', 'listen_port', 'passive_port', ...PROXY_KEYS],
   FILE_OPTION: ['single_file_max_size'],
   TLS: TLS_KEYS,
+  METRICS: METRICS_KEYS,
   OPTIONAL: [
     'min_part_size',
     'upload_thread_num',
@@ -242,6 +244,16 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
     problems,
   );
 
+  // [METRICS]: off unless listen is set.
+  const metricsListen = read<{ host: string; port: number } | undefined>(
+    'METRICS',
+    'listen',
+    (t) => (t.trim() === '' ? { ok: true, value: undefined } : parseListen(t)),
+    undefined,
+  );
+  const checkIntervalS = read('METRICS', 'check_interval', parseCheckInterval, DEFAULT_CHECK_INTERVAL_S);
+  const metrics = metricsListen ? { ...metricsListen, checkIntervalMs: checkIntervalS * 1000 } : undefined;
+
   // [FILE_OPTION]
   const singleFileMaxSize = read(
     'FILE_OPTION',
@@ -297,7 +309,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
   const backupCount = read('OPTIONAL', 'log_backup_count', (t) => parseInteger(t, 1, 100_000), DEFAULTS.logBackupCount);
   const configCheckEnable = read('OPTIONAL', 'config_check_enable', parseBoolean, DEFAULTS.configCheckEnable);
   const sizing = { maxConnectionNum, maxListFile, transfer: { minPartSize, uploadThreadNum: uploadThreadNum ?? defaultUploadThreadNum(cpuCount) } };
-  const uploadBufferSize = readUploadBufferSize(read, sizing, problems, warnings);
+  const uploadBuffer = readUploadBufferSize(read, sizing, problems, warnings);
 
   if (problems.length) throw new ConfigError(source, problems, warnings);
 
@@ -318,7 +330,8 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
         minPartSize,
         uploadThreadNum: sizing.transfer.uploadThreadNum,
         partsPerUpload: partsPerUpload(sizing.transfer.uploadThreadNum),
-        uploadBufferSize,
+        uploadBufferSize: uploadBuffer.size,
+        uploadBufferSizeDefaulted: uploadBuffer.defaulted,
       },
       maxConnectionNum,
       maxListFile,
@@ -330,6 +343,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
         rotateWhen,
         backupCount,
       },
+      metrics,
       configCheckEnable,
       source,
     },
@@ -343,14 +357,19 @@ type Reader = <T>(section: string, key: string, parse: (text: string) => Parsed<
  * `upload_buffer_size`: bytes, or `default` (from the available memory). It must hold at least one part, or an
  * upload could never get space; fewer parts than upload_thread_num + 2 works, but leaves upload threads idle.
  */
-function readUploadBufferSize(read: Reader, sizing: MemoryInputs, problems: string[], warnings: string[]): number {
+function readUploadBufferSize(
+  read: Reader,
+  sizing: MemoryInputs,
+  problems: string[],
+  warnings: string[],
+): { size: number; defaulted: boolean } {
   const explicit = read<number | undefined>(
     'OPTIONAL',
     'upload_buffer_size',
     (t) => (isDefaultToken(t) ? { ok: true, value: undefined } : parseSize(t, 1, Number.MAX_SAFE_INTEGER)),
     undefined,
   );
-  if (explicit === undefined) return defaultUploadBufferSize(sizing);
+  if (explicit === undefined) return { size: defaultUploadBufferSize(sizing), defaulted: true };
   const part = sizing.transfer.minPartSize;
   if (explicit < part) {
     problems.push(
@@ -363,7 +382,7 @@ function readUploadBufferSize(read: Reader, sizing: MemoryInputs, problems: stri
         `(${minimumUploadBufferSize(sizing)}); uploads will wait for buffer space and upload threads stay idle`,
     );
   }
-  return explicit;
+  return { size: explicit, defaulted: false };
 }
 
 function readAccount(

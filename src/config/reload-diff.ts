@@ -71,6 +71,10 @@ const RESTART_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> 
   ['[NETWORK] proxy_trusted', (c) => c.network.proxyProtocol?.trusted.map((r) => `${r.address}/${r.prefix}`).join(',')],
   ['[TLS] ssl_enable', (c) => c.network.tls !== undefined],
   ['[OPTIONAL] upload_thread_num', (c) => c.transfer.uploadThreadNum],
+  // `default` depends on the memory free at each load: only a change of what is written counts.
+  ['[OPTIONAL] upload_buffer_size', (c) => (c.transfer.uploadBufferSizeDefaulted ? 'default' : c.transfer.uploadBufferSize)],
+  ['[METRICS] listen', (c) => (c.metrics ? `${c.metrics.host}:${c.metrics.port}` : undefined)],
+  ['[METRICS] check_interval', (c) => c.metrics?.checkIntervalMs],
   ['[OPTIONAL] log_level', (c) => c.log.level],
   ['[OPTIONAL] log_dir', (c) => c.log.dir],
   ['[OPTIONAL] log_rotate_enabled', (c) => c.log.rotateEnabled],

@@ -106,6 +106,8 @@ export interface TransferConfig {
   partsPerUpload: number;
   /** Bytes all uploads together may hold for their parts (`upload_buffer_size`, resolved from `default`). */
   uploadBufferSize: number;
+  /** True when uploadBufferSize was worked out from `default` (from the memory available at that moment). */
+  uploadBufferSizeDefaulted?: boolean;
 }
 
 export interface LogConfig {
@@ -115,6 +117,14 @@ export interface LogConfig {
   rotateEnabled: boolean;
   rotateWhen: RotateUnit;
   backupCount: number;
+}
+
+/** [METRICS]: the HTTP listener for /metrics, /healthz and /readyz; absent = off. */
+export interface MetricsConfig {
+  host: string;
+  port: number;
+  /** How often /readyz re-checks every account's bucket; 0 = only the start-up (and reload) check. */
+  checkIntervalMs: number;
 }
 
 export interface ServerConfig {
@@ -127,6 +137,7 @@ export interface ServerConfig {
   /** listing_mtime: LIST/MLSD/STAT HEAD each file for a modification time a client set (MFMT); off by default. */
   listingMtime: boolean;
   log: LogConfig;
+  metrics?: MetricsConfig;
   configCheckEnable: boolean;
   /** Where the configuration came from (a path, or `quick-start`). */
   source: string;

@@ -8,6 +8,7 @@
 // they must reach the running transfer (ABOR cancels it, QUIT abandons it).
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { gatewayOf } from './drain-guard';
 
 /** A control line longer than this without CRLF is refused and the connection closed. */
 export const MAX_LINE_BYTES = 16 * 1024;
@@ -30,6 +31,15 @@ interface PatchedConnection {
   commands: { parse(message: string): ParsedCommand; handle(command: ParsedCommand | string): PromiseLike<unknown> };
   reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;
   close(code?: number, message?: string): PromiseLike<unknown>;
+  server?: object;
+  /** Commands being answered, oldest first (for the commands metric; ABOR/QUIT may overlap a transfer). */
+  answering?: Answering[];
+}
+
+/** The replies one command got: its first final (2xx-5xx) one, or else its last preliminary (1xx) one. */
+interface Answering {
+  final?: number;
+  preliminary?: number;
 }
 
 interface LineState {
@@ -126,6 +136,8 @@ function stateOf(connection: object): LineState {
 }
 
 function execute(connection: PatchedConnection, command: ParsedCommand): Promise<void> {
+  const answering: Answering = {};
+  (connection.answering ??= []).push(answering);
   return Promise.resolve()
     .then(() => connection.commands.handle(command))
     .then(
@@ -133,7 +145,13 @@ function execute(connection: PatchedConnection, command: ParsedCommand): Promise
       (err: unknown) => {
         connection.log.error({ err: err instanceof Error ? err.message : String(err), directive: command.directive }, 'command failed');
       },
-    );
+    )
+    .then(() => {
+      // The one place every command passes once it has been answered: count it with its final reply.
+      connection.answering?.splice(connection.answering.indexOf(answering), 1);
+      const code = answering.final ?? answering.preliminary;
+      if (code !== undefined) gatewayOf(connection.server)?.events?.command(command.directive, code);
+    });
 }
 
 function pump(connection: PatchedConnection, state: LineState): void {
@@ -205,10 +223,23 @@ export function installControlLines(): void {
   if (installed) return;
   installed = true;
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const FtpConnection = require('ftp-srv/src/connection') as { prototype: { _handleData: unknown } };
+  const FtpConnection = require('ftp-srv/src/connection') as {
+    prototype: { _handleData: unknown; reply(this: PatchedConnection, options?: unknown, ...letters: unknown[]): PromiseLike<unknown> };
+  };
   const FtpCommands = require('ftp-srv/src/commands') as { prototype: { parse: unknown } };
   /* eslint-enable @typescript-eslint/no-require-imports */
   // The constructor binds `this._handleData` from the prototype, so every new connection gets these.
   FtpConnection.prototype._handleData = handleData;
   FtpCommands.prototype.parse = parseCommandLine;
+  const reply = FtpConnection.prototype.reply;
+  FtpConnection.prototype.reply = function (this: PatchedConnection, options?: unknown, ...letters: unknown[]) {
+    const code = typeof options === 'number' ? options : (options as { code?: unknown } | undefined)?.code;
+    // A final reply belongs to the oldest command still waiting for one (ABOR's 426 to the transfer, then its 226).
+    if (typeof code === 'number') {
+      const waiting = this.answering?.find((a) => a.final === undefined);
+      if (waiting && code >= 200) waiting.final = code;
+      else if (waiting) waiting.preliminary = code;
+    }
+    return reply.call(this, options, ...letters);
+  };
 }

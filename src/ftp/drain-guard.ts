@@ -24,6 +24,11 @@ export function registerGatewayServer(server: object, context: GatewayContext): 
   contexts.set(server, context);
 }
 
+/** The gateway context of an ftp-srv instance (a connection's `server`). */
+export function gatewayOf(server: object | undefined): GatewayContext | undefined {
+  return server ? contexts.get(server) : undefined;
+}
+
 export function installDrainGuard(): void {
   for (const directive of DATA_COMMANDS) {
     const entry = registry[directive];

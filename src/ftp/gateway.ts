@@ -11,7 +11,8 @@ import { ReadYourWrites, WriteMemories } from '../store/read-your-writes';
 import { readFileSync } from 'node:fs';
 import { UploadBufferBudget } from '../transfer/buffer-budget';
 import { Semaphore } from '../util/semaphore';
-import type { AccountContext, GatewayContext } from '../server/context';
+import type { AccountContext, GatewayContext, GatewayEvents } from '../server/context';
+import type { RequestObserver } from '../store/index';
 import { createLoginHandler, installLoginCommands } from './login';
 import { installControlLines } from './control-lines';
 import { installListingCommands } from './commands/filesystem';
@@ -53,6 +54,10 @@ export interface GatewayOptions {
   proxyHeaderTimeoutMs?: number;
   /** Certificates to trust for HTTPS to the object store (tests: the local store's own). */
   storeCa?: string | Buffer;
+  /** Hooks for metrics and readiness (logins, commands, transfers, account checks). */
+  events?: GatewayEvents;
+  /** Called once per COS request every account's store makes. */
+  onStoreRequest?: RequestObserver;
 }
 
 /** ftp-srv's options as it really accepts them (its typings say `pasv_url` is a string only). */
@@ -81,12 +86,16 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   const openAccount = (account: AccountConfig): AccountContext => ({
     account,
     // Listings show this server's own recent writes even while COS's listing lags behind (read-your-writes.ts).
-    store: new ReadYourWrites(createStore(account, { logger: storeLog, ca: options.storeCa }), writeMemories.for(account.bucket)),
+    store: new ReadYourWrites(
+      createStore(account, { logger: storeLog, ca: options.storeCa, onRequest: options.onStoreRequest }),
+      writeMemories.for(account.bucket),
+    ),
   });
   const context: GatewayContext = {
     config,
     logger,
     accounts: config.accounts.map(openAccount),
+    events: options.events,
     uploadSlots: new Semaphore(config.transfer.uploadThreadNum),
     uploadBuffers: new UploadBufferBudget(config.transfer.uploadBufferSize),
     stats: { sessions: 0, transfers: 0 },
@@ -107,6 +116,9 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
       },
       get draining() {
         return context.draining;
+      },
+      get onTransferEnded() {
+        return context.events?.transferEnded;
       },
     },
   };

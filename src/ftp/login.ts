@@ -53,6 +53,7 @@ export function createLoginHandler(context: GatewayContext): LoginListener {
   const log = context.logger.child({ component: 'login' });
   const login = async (connection: FtpConnection, username: string, password: string): Promise<{ fs?: CosFileSystem; cwd: string }> => {
     const account = await findAccount(context.accounts, username, password);
+    context.events?.login(account !== undefined);
     if (!account) {
       log.warn({ user: printable(username), ip: connection.ip }, 'login failed');
       await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));

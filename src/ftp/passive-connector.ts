@@ -52,6 +52,9 @@ interface PassiveInternals {
 const Passive = require('ftp-srv/src/connector/passive') as { prototype: PassiveInternals };
 const PATCHED = Symbol.for('cos-ftp-server.passive-connector');
 
+/** Passive data ports listening now, across the process (a metrics gauge). */
+export const passivePorts = { inUse: 0 };
+
 function setupServer(this: PassiveInternals): Promise<net.Server> {
   this.closeServer();
   const server = this.server;
@@ -104,7 +107,9 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
         this.dataServer = dataServer;
         dataServer.maxConnections = 1;
         dataServer.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataServer', error: err }));
+        let listening = false;
         dataServer.once('close', () => {
+          if (listening) passivePorts.inUse--;
           clearTimeout(idleTimer);
           this.log.trace('Passive server closed');
           this.end();
@@ -116,6 +121,8 @@ function setupServer(this: PassiveInternals): Promise<net.Server> {
         dataServer.once('error', onListenError);
         dataServer.listen(port, server.url.hostname, () => {
           dataServer.off('error', onListenError);
+          listening = true;
+          passivePorts.inUse++;
           idleTimer = setTimeout(() => this.closeServer(), CONNECT_TIMEOUT_MS);
           // A daemon exits by itself; the timer must not keep a finished test process alive.
           idleTimer.unref();

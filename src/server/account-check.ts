@@ -29,23 +29,45 @@ function adviceFor(account: AccountConfig, err: StoreError | undefined): string 
   }
 }
 
-/** Lists one key of each account's bucket and prefix (one try); logs a warning for each account that fails. */
-export async function checkAccounts(accounts: AccountContext[], logger: Logger): Promise<void> {
+/** A failed check: what to fix, and the COS answer behind it. */
+export interface AccountProblem {
+  message: string;
+  status?: number;
+  code?: string;
+}
+
+/** Lists one key of the account's bucket and prefix (one try); undefined when that worked. */
+export async function checkAccount({ account, store }: AccountContext): Promise<AccountProblem | undefined> {
+  try {
+    await store.listPage({ prefix: account.prefix, maxKeys: 1, tries: 1, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    return undefined;
+  } catch (e) {
+    const err = e instanceof StoreError ? e : undefined;
+    return {
+      message:
+        `account check: [${account.section}] ${adviceFor(account, err)} (${describeError(e)}); ` +
+        `FTP user "${account.userName}" will get errors until this is fixed`,
+      status: err?.status,
+      code: err?.storeCode,
+    };
+  }
+}
+
+/** Checks every account; logs a warning for each that fails; reports each result to `onResult` (readiness). */
+export async function checkAccounts(
+  accounts: AccountContext[],
+  logger: Logger,
+  onResult?: (section: string, problem: AccountProblem | undefined) => void,
+): Promise<void> {
   const log = logger.child({ component: 'account-check' });
   await Promise.all(
-    accounts.map(async ({ account, store }) => {
+    accounts.map(async (context) => {
+      const { account } = context;
       const where = { user: account.userName, bucket: account.bucket, section: account.section };
-      try {
-        await store.listPage({ prefix: account.prefix, maxKeys: 1, tries: 1, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
-        log.debug(where, 'account check: bucket reachable');
-      } catch (e) {
-        const err = e instanceof StoreError ? e : undefined;
-        log.warn(
-          { ...where, status: err?.status, code: err?.storeCode },
-          `account check: [${account.section}] ${adviceFor(account, err)} (${describeError(e)}); ` +
-            `FTP user "${account.userName}" will get errors until this is fixed`,
-        );
-      }
+      const problem = await checkAccount(context);
+      onResult?.(account.section, problem);
+      if (problem) log.warn({ ...where, status: problem.status, code: problem.code }, problem.message);
+      else log.debug(where, 'account check: bucket reachable');
     }),
   );
 }

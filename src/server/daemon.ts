@@ -4,7 +4,7 @@ import { formatAddressRange } from '../config/proxy';
 import type { ServerConfig } from '../config/types';
 import { checkAccounts } from './account-check';
 import { DEFAULT_GRACE_MS, startGateway } from '../ftp/gateway';
-import type { Gateway } from '../ftp/gateway';
+import type { Gateway, GatewayOptions } from '../ftp/gateway';
 import { startStatusLine } from './status';
 
 export const DEFAULT_STATUS_INTERVAL_MS = 60_000;
@@ -19,6 +19,8 @@ export interface DaemonOptions {
   onListening?: (port: number) => void;
   /** Extra fields for the ready line. */
   readyInfo?: Record<string, unknown>;
+  /** Metrics and readiness hooks (src/metrics), passed to the gateway. */
+  gateway?: Pick<GatewayOptions, 'events' | 'onStoreRequest'>;
 }
 
 export interface Daemon {
@@ -29,7 +31,7 @@ export interface Daemon {
 }
 
 export async function startDaemon(config: ServerConfig, logger: Logger, options: DaemonOptions = {}): Promise<Daemon> {
-  const gateway = await startGateway(config, logger);
+  const gateway = await startGateway(config, logger, options.gateway);
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const stopStatus = startStatusLine(gateway.context, options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS);
 
@@ -87,6 +89,6 @@ export async function startDaemon(config: ServerConfig, logger: Logger, options:
     },
     `ready: FTP on ${network.listenAddress}:${gateway.port}`,
   );
-  void checkAccounts(gateway.context.accounts, logger);
+  void checkAccounts(gateway.context.accounts, logger, gateway.context.events?.accountChecked);
   return { gateway, stopped, stop };
 }

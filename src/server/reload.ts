@@ -51,9 +51,15 @@ export async function reloadConfig(gateway: Gateway, file: string, logger: Logge
   context.config = {
     ...next,
     network: { ...current.network, tls },
-    // The server-wide part slots are made once: their number, and what is derived from it, stay.
-    transfer: { ...next.transfer, uploadThreadNum: current.transfer.uploadThreadNum, partsPerUpload: current.transfer.partsPerUpload },
+    // The server-wide part slots and upload buffer are made once: their sizes, and what is derived from them, stay.
+    transfer: {
+      ...next.transfer,
+      uploadThreadNum: current.transfer.uploadThreadNum,
+      partsPerUpload: current.transfer.partsPerUpload,
+      uploadBufferSize: current.transfer.uploadBufferSize,
+    },
     log: current.log,
+    metrics: current.metrics,
   };
 
   log.info(
@@ -68,7 +74,7 @@ export async function reloadConfig(gateway: Gateway, file: string, logger: Logge
       log.warn({ section: account.section, user: account.userName }, plainPasswordWarning(account.section));
     }
   }
-  void checkAccounts(fresh, logger);
+  void checkAccounts(fresh, logger, context.events?.accountChecked);
   return true;
 }
 

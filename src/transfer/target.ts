@@ -18,6 +18,16 @@ export interface TransferServices {
   readonly stats: { transfers: number };
   /** True once shutdown has begun: new transfers are refused (421). */
   readonly draining: boolean;
+  /** Told of every finished transfer (metrics); absent when nobody listens. */
+  readonly onTransferEnded?: (transfer: TransferEnd) => void;
+}
+
+export interface TransferEnd {
+  direction: 'upload' | 'download';
+  ok: boolean;
+  /** File bytes received from (upload) or sent to (download) the client. */
+  bytes: number;
+  durationMs: number;
 }
 
 export interface TransferTarget {

@@ -25,7 +25,11 @@ export class TransferRecord {
   end(result: { code: number; bytes: number; error?: string }): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.target) this.target.services.stats.transfers--;
+    const durationMs = Date.now() - this.startedAt;
+    if (this.target) {
+      this.target.services.stats.transfers--;
+      this.target.services.onTransferEnded?.({ direction: this.direction, ok: result.code < 300, bytes: result.bytes, durationMs });
+    }
     const line = {
       transfer: this.direction,
       command: this.command,
@@ -33,7 +37,7 @@ export class TransferRecord {
       path: this.path,
       key: this.target?.key,
       bytes: result.bytes,
-      ms: Date.now() - this.startedAt,
+      ms: durationMs,
       code: result.code,
       result: result.code < 300 ? 'ok' : 'failed',
       error: result.error,

@@ -1,8 +1,9 @@
 // Reload as an operator does it: edit conf/vsftpd.conf, `kill -HUP` the server process. A good file: added,
 // removed and changed accounts apply to new logins, a session already logged in and its running upload carry on,
-// restart-only keys are reported as such, the log says what changed. A bad file: refused, the problems logged as
-// --check-config prints them, the running configuration stays.
+// restart-only keys are reported as such, the log says what changed; a renewed TLS certificate is read again.
+// A bad file: refused, the problems logged as --check-config prints them, the running configuration stays.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -129,6 +130,36 @@ describe('reload on SIGHUP', () => {
       assert.equal(await login(server, 'carol', 'carol-1'), 0);
     } finally {
       bob.close();
+      server.child.kill('SIGTERM');
+    }
+    assert.equal(await server.exited(), 0);
+  });
+
+  it('with [TLS] on, a reload reads a renewed certificate at the same paths; new connections get it', async () => {
+    const certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    const makeCert = (cn: string): void =>
+      void execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
+        '-days', '2', '-subj', `/CN=${cn}`], { stdio: 'ignore' });
+    makeCert('first.example');
+    const tls = `\n[TLS]\nssl_enable = true\nrsa_cert_file = ${certFile}\nrsa_private_key_file = ${keyFile}\n`;
+    fs.writeFileSync(conf, `${account(0, 'alice', 'alice-1')}${settings(0)}${tls}`, { mode: 0o600 });
+    const server = await startServerProcess(['--config', conf], dir);
+    /** The certificate subject curl sees on a new FTPS login. */
+    const subject = async (): Promise<string> => {
+      const r = await runTool('curl', ['-sS', '-v', '-k', '--ssl-reqd', '--max-time', '30', '--list-only', url(server, 'alice', 'alice-1')]);
+      assert.equal(r.code, 0, r.stderr);
+      return /subject: (.*)/.exec(r.stderr)?.[1].trim() ?? r.stderr;
+    };
+    try {
+      assert.equal(await subject(), 'CN=first.example');
+      makeCert('second.example');
+      const before = logLines(server).length;
+      server.child.kill('SIGHUP');
+      const reloaded = await nextLine(server, /^configuration reloaded/, before);
+      assert.equal(reloaded.tlsReread, true);
+      assert.equal(await subject(), 'CN=second.example');
+    } finally {
       server.child.kill('SIGTERM');
     }
     assert.equal(await server.exited(), 0);
