@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { describeConfig } from '../../src/cli/describe';
 import { ConfigError, parseConfig } from '../../src/config/load';
 import type { LoadedConfig } from '../../src/config/load';
 import { checkResources, requiredMemory } from '../../src/config/memory-check';
@@ -329,6 +330,15 @@ describe('[NETWORK] proxy_protocol and proxy_trusted', () => {
   it('warns that proxy_trusted without proxy_protocol does nothing', () => {
     const { warnings } = load(`${ACCOUNT}[NETWORK]\nproxy_trusted = 10.0.0.5\n`);
     assert.ok(warnings.some((w) => /proxy_trusted .* is ignored: proxy_protocol is off/.test(w)), warnings.join('\n'));
+  });
+
+  it('--check-config shows both keys', () => {
+    const on = describeConfig(load(`${ACCOUNT}[NETWORK]\nproxy_protocol = on\nproxy_trusted = 10.0.0.5, 10.0.1.0/24\n`).config);
+    assert.match(on, /^proxy_protocol = on$/m);
+    assert.match(on, /^proxy_trusted = 10\.0\.0\.5, 10\.0\.1\.0\/24$/m);
+    const off = describeConfig(load(ACCOUNT).config);
+    assert.match(off, /^proxy_protocol = off$/m);
+    assert.match(off, /^proxy_trusted = \(none\)$/m);
   });
 });
 

@@ -1,6 +1,7 @@
-// proxy_protocol = on: every connection to a listener must come from a trusted load balancer and start with a
-// PROXY header; only then is it handed to the listener's own handlers (ftp-srv's, or TLS's for implicit FTPS),
-// with the client's address set on the socket. Anything else is closed and logged, and nothing else notices.
+// proxy_protocol = on (design: docs/proxy-protocol.md): every connection to a listener must come from a trusted
+// load balancer and start with a PROXY header; only then is it handed to the listener's own handlers (ftp-srv's,
+// or TLS's for implicit FTPS), with the client's address set on the socket. Anything else is closed and logged,
+// and nothing else notices.
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { setProxiedClient } from './client-address';
