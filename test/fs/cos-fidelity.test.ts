@@ -2,10 +2,14 @@
 // short pages, refused key names, copy preconditions, per-key Delete Multiple errors, clock skew, errors inside a
 // 200, objects without CRC-64 (issue: real-COS fidelity).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import pino from 'pino';
+import { PIECES_FOR_5_GIB, PIECE_BYTES, assembleFromPieces } from '../helpers/big-object';
 import { type Stack, startStack } from '../helpers/stack';
 import { fastRetries, openUploads, sha256OfBuffer, waitFor } from '../transfer/helpers';
 import { RawFtp } from './raw';
@@ -334,6 +338,82 @@ describe('listing scenarios with the store over HTTPS', () => {
       assert.equal((await s.lines('NLST /big')).length, 2500);
     } finally {
       s.close();
+    }
+  });
+});
+
+describe('size limits at the real boundary (store on disk)', () => {
+  let diskStack: Stack;
+  let dataDir: string;
+  before(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'cosftp-5g-'));
+    diskStack = await startStack({ storeDataDir: dataDir });
+    const c = diskStack.cos();
+    const at = diskStack.bucket();
+    // 5 GiB objects made of shared 64 MiB pieces (hard links): see test/helpers/big-object.ts.
+    await c.putObject({ ...at, Key: 'piece', Body: Buffer.alloc(PIECE_BYTES, 3) });
+    await c.putObject({ ...at, Key: 'one', Body: 'z' });
+    await assembleFromPieces(c, at, 'five.bin', 'piece', PIECES_FOR_5_GIB);
+  });
+  after(async () => {
+    await diskStack?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const headOf = async (key: string): Promise<Record<string, string>> =>
+    (await diskStack.cos().headObject({ ...diskStack.bucket(), Key: key })).headers as Record<string, string>;
+
+  test('a file of exactly 5 GiB is renamed with one PUT Object - Copy', async () => {
+    const before = await headOf('five.bin');
+    const s = await RawFtp.open(diskStack.ftpPort, 'user1', 'pass1');
+    try {
+      diskStack.store.resetRequestCounts();
+      assert.equal((await s.send('RNFR five.bin')).code, 350);
+      assert.equal((await s.send('RNTO five-renamed.bin')).code, 250);
+      assert.deepEqual(diskStack.store.requestCounts(), { HeadObject: 1, PutObjectCopy: 1, DeleteObject: 1 });
+    } finally {
+      s.close();
+    }
+    const after = await headOf('five-renamed.bin');
+    assert.equal(after['content-length'], String(5 * 1024 ** 3));
+    assert.equal(after['x-cos-hash-crc64ecma'], before['x-cos-hash-crc64ecma']);
+  });
+
+  // Copies 5 GiB through the store's disk (Upload Part - Copy of ranges): minutes, so only on request.
+  test('a file of 5 GiB + 1 is renamed with Upload Part - Copy (SLOW_TESTS=1)', { skip: !process.env.SLOW_TESTS && 'set SLOW_TESTS=1' }, async () => {
+    await assembleFromPieces(diskStack.cos(), diskStack.bucket(), 'over.bin', 'piece', PIECES_FOR_5_GIB, 'one');
+    const before = await headOf('over.bin');
+    const s = await RawFtp.open(diskStack.ftpPort, 'user1', 'pass1');
+    try {
+      diskStack.store.resetRequestCounts();
+      assert.equal((await s.send('RNFR over.bin')).code, 350);
+      assert.equal((await s.send('RNTO over-renamed.bin', 600_000)).code, 250);
+      const counts = diskStack.store.requestCounts();
+      assert.equal(counts.PutObjectCopy ?? 0, 0);
+      assert.ok((counts.UploadPartCopy ?? 0) >= 11, JSON.stringify(counts));
+    } finally {
+      s.close();
+    }
+    const after = await headOf('over-renamed.bin');
+    assert.equal(after['content-length'], String(5 * 1024 ** 3 + 1));
+    assert.equal(after['x-cos-hash-crc64ecma'], before['x-cos-hash-crc64ecma']);
+  });
+});
+
+describe('the wrong region', () => {
+  test('an account whose cos_region is not its bucket\'s gets 550 naming the missing bucket, as on COS', async () => {
+    const wrong = await startStack({ accounts: [{ region: 'ap-beijing' }] });
+    try {
+      const s = await RawFtp.open(wrong.ftpPort, 'user1', 'pass1');
+      try {
+        const r = await s.data('LIST /');
+        assert.equal(r.first.code, 550, r.first.text);
+        assert.match(r.first.text, /bucket does not exist/);
+      } finally {
+        s.close();
+      }
+    } finally {
+      await wrong.close();
     }
   });
 });

@@ -19,8 +19,8 @@ export class RawFtp {
     return raw;
   }
 
-  send(line: string): Promise<Reply> {
-    return this.control.send(line);
+  send(line: string, timeoutMs?: number): Promise<Reply> {
+    return this.control.send(line, timeoutMs);
   }
 
   read(): Promise<Reply> {

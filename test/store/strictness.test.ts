@@ -1,10 +1,14 @@
 // Where the local store is as strict as COS: key names (doc 13324), copy preconditions and the 5 GB copy limit
 // (10881, 8287), part lists without gaps (7742), the bucket's region, and HTTPS.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type COS from 'cos-nodejs-sdk-v5';
 import type { LocalCos } from '../../src/store/localcos';
+import { PIECES_FOR_5_GIB, PIECE_BYTES, assembleFromPieces } from '../helpers/big-object';
 import { storeCertificate, trustCertificate } from '../helpers/store-tls';
 import { BUCKET, at, md5Hex, patternBytes, sdkClient, sdkError, startStore } from './helpers';
 
@@ -65,48 +69,6 @@ describe('local COS strictness', () => {
     await cos.multipartAbort({ ...at, Key: 'dst-mp', UploadId: init.UploadId });
   });
 
-  it('limits PUT Object - Copy to 5 GB at the real boundary; Upload Part - Copy goes beyond', async () => {
-    // 80 part copies of one 64 MiB object share its bytes in the memory store: a 5 GiB object costs 64 MiB.
-    const piece = Buffer.alloc(64 * MB, 7);
-    await cos.putObject({ ...at, Key: 'piece', Body: piece });
-    await cos.putObject({ ...at, Key: 'one', Body: 'z' });
-    const pieceSource = `${BUCKET}.cos.ap-guangzhou.myqcloud.com/piece`;
-    async function assemble(key: string, extraByte: boolean): Promise<void> {
-      const init = await cos.multipartInit({ ...at, Key: key });
-      const parts: Array<{ PartNumber: number; ETag: string }> = [];
-      for (let n = 1; n <= 80; n++) {
-        const r = await cos.uploadPartCopy({ ...at, Key: key, UploadId: init.UploadId, PartNumber: n, CopySource: pieceSource });
-        parts.push({ PartNumber: n, ETag: r.ETag });
-      }
-      if (extraByte) {
-        const r = await cos.uploadPartCopy({
-          ...at, Key: key, UploadId: init.UploadId, PartNumber: 81, CopySource: `${BUCKET}.cos.ap-guangzhou.myqcloud.com/one`,
-        });
-        parts.push({ PartNumber: 81, ETag: r.ETag });
-      }
-      await cos.multipartComplete({ ...at, Key: key, UploadId: init.UploadId, Parts: parts });
-    }
-    await assemble('exactly-5g', false);
-    await assemble('over-5g', true);
-    const head = await cos.headObject({ ...at, Key: 'over-5g' });
-    assert.equal(Number(head.headers?.['content-length']), 5 * GiB + 1);
-    await cos.putObjectCopy({ ...at, Key: 'exactly-5g-copy', CopySource: `${BUCKET}.cos.ap-guangzhou.myqcloud.com/exactly-5g` });
-    const refused = await sdkError(
-      cos.putObjectCopy({ ...at, Key: 'over-5g-copy', CopySource: `${BUCKET}.cos.ap-guangzhou.myqcloud.com/over-5g` }),
-    );
-    assert.equal(refused.statusCode, 400);
-    assert.equal(refused.code, 'InvalidRequest');
-    // The tail of the big one by Upload Part - Copy with a range works.
-    const init = await cos.multipartInit({ ...at, Key: 'tail' });
-    const r = await cos.uploadPartCopy({
-      ...at, Key: 'tail', UploadId: init.UploadId, PartNumber: 1,
-      CopySource: `${BUCKET}.cos.ap-guangzhou.myqcloud.com/over-5g`, CopySourceRange: `bytes=${5 * GiB - 2}-${5 * GiB}`,
-    });
-    await cos.multipartComplete({ ...at, Key: 'tail', UploadId: init.UploadId, Parts: [{ PartNumber: 1, ETag: r.ETag }] });
-    assert.deepEqual((await cos.getObject({ ...at, Key: 'tail' })).Body, Buffer.from([7, 7, 0x7a]));
-    for (const key of ['piece', 'exactly-5g', 'exactly-5g-copy', 'over-5g']) await cos.deleteObject({ ...at, Key: key });
-  });
-
   it('refuses a Complete whose part list has a gap (InvalidPart)', async () => {
     const init = await cos.multipartInit({ ...at, Key: 'gaps' });
     const etags: string[] = [];
@@ -126,6 +88,40 @@ describe('local COS strictness', () => {
     assert.equal(err.statusCode, 404);
     const listed = await sdkError(cos.getBucket({ Bucket: BUCKET, Region: 'ap-beijing' }));
     assert.equal(listed.code, 'NoSuchBucket');
+  });
+});
+
+describe('local COS on disk: the 5 GB limit of PUT Object - Copy at the real boundary', () => {
+  it('copies exactly 5 GiB in one request and refuses 5 GiB + 1 (InvalidRequest); Upload Part - Copy goes beyond', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cos-local-5g-'));
+    const store = await startStore({ dataDir });
+    try {
+      const cos = sdkClient(store);
+      // Pieces share their bytes (hard links): the 5 GiB objects cost the 64 MiB piece on disk.
+      await cos.putObject({ ...at, Key: 'piece', Body: Buffer.alloc(PIECE_BYTES, 7) });
+      await cos.putObject({ ...at, Key: 'one', Body: 'z' });
+      await assembleFromPieces(cos, at, 'exactly-5g', 'piece', PIECES_FOR_5_GIB);
+      await assembleFromPieces(cos, at, 'over-5g', 'piece', PIECES_FOR_5_GIB, 'one');
+      const head = await cos.headObject({ ...at, Key: 'over-5g' });
+      assert.equal(Number(head.headers?.['content-length']), 5 * GiB + 1);
+      await cos.putObjectCopy({ ...at, Key: 'exactly-5g-copy', CopySource: `${BUCKET}.cos.ap-guangzhou.myqcloud.com/exactly-5g` });
+      const refused = await sdkError(
+        cos.putObjectCopy({ ...at, Key: 'over-5g-copy', CopySource: `${BUCKET}.cos.ap-guangzhou.myqcloud.com/over-5g` }),
+      );
+      assert.equal(refused.statusCode, 400);
+      assert.equal(refused.code, 'InvalidRequest');
+      // The tail of the big one by Upload Part - Copy with a range.
+      const init = await cos.multipartInit({ ...at, Key: 'tail' });
+      const r = await cos.uploadPartCopy({
+        ...at, Key: 'tail', UploadId: init.UploadId, PartNumber: 1,
+        CopySource: `${BUCKET}.cos.ap-guangzhou.myqcloud.com/over-5g`, CopySourceRange: `bytes=${5 * GiB - 2}-${5 * GiB}`,
+      });
+      await cos.multipartComplete({ ...at, Key: 'tail', UploadId: init.UploadId, Parts: [{ PartNumber: 1, ETag: r.ETag }] });
+      assert.deepEqual((await cos.getObject({ ...at, Key: 'tail' })).Body, Buffer.from([7, 7, 0x7a]));
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
