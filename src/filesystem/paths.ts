@@ -1,6 +1,9 @@
 // FTP paths -> object keys. Every path a client names is normalised here, server-side, before any key is built:
-// `\` is a separator, empty and `.` segments vanish, `..` pops a segment and is clamped at the user's root (as
+// `/` is the only separator, empty and `.` segments vanish, `..` pops a segment and is clamped at the user's root (as
 // vsftpd's chroot does). A key is only ever `prefix + normalised path`, so nothing reaches outside bucket+prefix.
+// `\` is an ordinary character of a name, as in vsftpd and the original (and a legal key character), in every
+// command alike; only a key may not start with it (COS refuses such keys), so that name is refused at the root of an
+// account without cos_prefix (553).
 import { badName } from './errors';
 
 /** COS refuses object keys longer than 850 bytes of UTF-8. */
@@ -35,9 +38,8 @@ export function checkName(arg: string): void {
  */
 export function resolvePath(cwd: string, arg: string): string {
   checkName(arg);
-  const raw = arg.replace(/\\/g, '/');
-  const out = raw.startsWith('/') ? [] : segmentsOf(cwd);
-  for (const segment of raw.split('/')) {
+  const out = arg.startsWith('/') ? [] : segmentsOf(cwd);
+  for (const segment of arg.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') out.pop();
     else out.push(segment);
@@ -47,8 +49,7 @@ export function resolvePath(cwd: string, arg: string): string {
 
 /** True when the argument names a directory explicitly (`a/`, `a/.`, `..`): a file of that name is not meant. */
 export function namesDirectory(arg: string): boolean {
-  const raw = arg.replace(/\\/g, '/');
-  return /(^|\/)\.{0,2}$/.test(raw) || raw.endsWith('/');
+  return /(^|\/)\.{0,2}$/.test(arg) || arg.endsWith('/');
 }
 
 /** The last segment of a normalised path ('' for the root). */
@@ -69,23 +70,24 @@ export function isWithin(path: string, dir: string): boolean {
   return path === dir || dir === '/' || path.startsWith(`${dir}/`);
 }
 
-function checkLength(key: string): string {
+function checkKey(key: string): string {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
     throw badName(`File name not allowed: the object key would exceed ${MAX_KEY_BYTES} bytes.`);
   }
+  if (key.startsWith('\\')) throw badName('File name not allowed: COS does not allow an object key to start with \\.');
   return key;
 }
 
 /** The object key of a file path (never the root). */
 export function fileKey(prefix: string, path: string): string {
   if (path === '/') throw badName('File name not allowed: the root directory is not a file.');
-  return checkLength(prefix + path.slice(1));
+  return checkKey(prefix + path.slice(1));
 }
 
 /** The key prefix of a directory path: the account prefix for `/`, else `prefix + a/b/` (also its marker key). */
 export function dirKey(prefix: string, path: string): string {
   if (path === '/') return prefix;
-  return checkLength(`${prefix}${path.slice(1)}/`);
+  return checkKey(`${prefix}${path.slice(1)}/`);
 }
 
 /**
@@ -94,8 +96,7 @@ export function dirKey(prefix: string, path: string): string {
  * object and not a same-named one in the working directory. A directory `sub` -> `sub/`; a file `sub/f.txt` -> `sub/`
  * (its own name follows); no argument or `.` -> nothing.
  */
-export function typedDirPart(typed: string, kind: 'dir' | 'file'): string {
-  const arg = typed.replace(/\\/g, '/');
+export function typedDirPart(arg: string, kind: 'dir' | 'file'): string {
   if (kind === 'file') return arg.slice(0, arg.lastIndexOf('/') + 1);
   if (arg === '' || arg === '.') return '';
   return arg.endsWith('/') ? arg : `${arg}/`;
@@ -149,10 +150,9 @@ export function wildcardMatcher(pattern: string): NameMatcher {
 
 /** The wildcard pattern of `arg` (`*` and `?`, last segment only), or undefined when it has none. */
 export function globOf(arg: string): GlobArg | undefined {
-  const raw = arg.replace(/\\/g, '/');
-  const cut = raw.lastIndexOf('/');
-  const dirArg = raw.slice(0, cut + 1);
-  const pattern = raw.slice(cut + 1);
+  const cut = arg.lastIndexOf('/');
+  const dirArg = arg.slice(0, cut + 1);
+  const pattern = arg.slice(cut + 1);
   const first = pattern.search(/[*?]/);
   if (first < 0 || /[*?]/.test(dirArg)) return undefined;
   return { dirArg, literal: pattern.slice(0, first), match: wildcardMatcher(pattern) };

@@ -24,7 +24,10 @@ before(async () => {
   // listing_mtime on: rclone takes file times from MLSD.
   stack = await startStack({
     listingMtime: true,
-    accounts: USERS.map((u) => ({ userName: u, password: `${u}-pass`, bucket: BUCKET, prefix: `compat/${u}` })),
+    accounts: [
+      ...USERS.map((u) => ({ userName: u, password: `${u}-pass`, bucket: BUCKET, prefix: `compat/${u}` })),
+      { userName: 'whole', password: 'whole-pass', bucket: BUCKET },
+    ],
   });
   work = mkdtempSync(path.join(tmpdir(), 'client-compat-'));
 });
@@ -348,5 +351,52 @@ describe('MFMT and MDTM set form: a time kept as object metadata', () => {
     assert.ok(Buffer.compare(got.Body as Buffer, bytes) === 0, 'bytes unchanged');
     const uploads = await cos.multipartList({ Bucket: BUCKET, Region: 'ap-guangzhou', Prefix: 'compat/', Delimiter: '' });
     assert.equal((uploads.Upload ?? []).length, 0, 'no multipart upload left');
+  });
+});
+
+describe('a backslash is part of a name, in every command', () => {
+  test('MKD, CWD, STOR, LIST, NLST, MLSD, SIZE, MDTM, RETR, RNFR/RNTO, DELE, RMD and curl keep `\\`; a key may not start with it', async () => {
+    const s = await RawFtp.open(stack.ftpPort, 'raw', pass('raw'));
+    try {
+      const ok = async (line: string, code: number): Promise<string> => {
+        const r = await s.send(line);
+        assert.equal(r.code, code, `${line}: ${r.text}`);
+        return r.text;
+      };
+      assert.match(await ok('MKD back\\slash', 257), /"\/back\\slash" created/);
+      await ok('CWD back\\slash', 250);
+      assert.equal((await s.upload('STOR a\\b.txt', 'bs')).final?.code, 226);
+      assert.match((await s.lines('LIST'))[0], / a\\b\.txt$/);
+      assert.deepEqual(await s.lines('NLST /back\\slash'), ['/back\\slash/a\\b.txt']);
+      assert.match((await s.lines('MLSD'))[0], /; a\\b\.txt$/);
+      assert.equal(await ok('SIZE a\\b.txt', 213), '213 2');
+      await ok('MDTM a\\b.txt', 213);
+      assert.equal((await s.data('RETR /back\\slash/a\\b.txt')).text, 'bs');
+      await ok('RNFR a\\b.txt', 350);
+      await ok('RNTO c\\d.txt', 250);
+      assert.deepEqual(await keysOf('raw', 'back'), ['back\\slash/', 'back\\slash/c\\d.txt']);
+      await ok('DELE c\\d.txt', 250);
+      await ok('CWD /', 250);
+      await ok('RMD back\\slash', 250);
+      assert.deepEqual(await keysOf('raw', 'back'), []);
+    } finally {
+      s.close();
+    }
+    // curl sends the name as written (%5C is `\\`).
+    const url = `ftp://curl:${pass('curl')}@127.0.0.1:${stack.ftpPort}/x%5Cy.txt`;
+    const up = await run('curl', ['-sS', '-T', '-', url], { input: 'via curl' });
+    assert.equal(up.code, 0, up.stderr);
+    assert.deepEqual(await keysOf('curl', 'x'), ['x\\y.txt']);
+    // At the bucket root a key may not start with `\\` (COS refuses it): 553 before any request.
+    const w = await RawFtp.open(stack.ftpPort, 'whole', 'whole-pass');
+    try {
+      stack.store.resetRequestCounts();
+      const r = await w.send('MKD \\lead');
+      assert.equal(r.code, 553, r.text);
+      assert.match(r.text, /start with \\/);
+      assert.deepEqual(stack.store.requestCounts(), {});
+    } finally {
+      w.close();
+    }
   });
 });

@@ -15,14 +15,15 @@ const code = (fn: () => unknown): number | undefined => {
 };
 
 describe('resolvePath', () => {
-  test('relative, absolute, dot segments, empty segments, backslashes', () => {
+  test('relative, absolute, dot segments, empty segments; a backslash is part of a name', () => {
     assert.equal(resolvePath('/', ''), '/');
     assert.equal(resolvePath('/a/b', ''), '/a/b');
     assert.equal(resolvePath('/a/b', 'c'), '/a/b/c');
     assert.equal(resolvePath('/a/b', '/c'), '/c');
     assert.equal(resolvePath('/a/b', './c/./d/'), '/a/b/c/d');
     assert.equal(resolvePath('/a', '//x///y//'), '/x/y');
-    assert.equal(resolvePath('/a', 'x\\y\\..\\z'), '/a/x/z');
+    assert.equal(resolvePath('/a', 'x\\y\\..\\z'), '/a/x\\y\\..\\z');
+    assert.equal(resolvePath('/a', 'x\\y/../z'), '/a/z');
     assert.equal(resolvePath('/a/b', '..'), '/a');
   });
 
@@ -32,7 +33,7 @@ describe('resolvePath', () => {
       assert.ok(!p.split('/').includes('..'), `${arg} -> ${p}`);
     }
     assert.equal(resolvePath('/a', '../../../etc/passwd'), '/etc/passwd');
-    assert.equal(resolvePath('/', '..\\..\\secret'), '/secret');
+    assert.equal(resolvePath('/', '..\\..\\secret'), '/..\\..\\secret', 'one name, inside the root');
     // `...` is a name, not a parent
     assert.equal(resolvePath('/', '.../x'), '/.../x');
   });
