@@ -27,6 +27,8 @@ export type Pattern = 'direct-passive' | 'forwarded-passive';
 
 export interface GatewayProcess extends ServerProcess {
   address: string;
+  /** Port of the [METRICS] listener (its /readyz is the forwarded pattern's health check). */
+  metricsPort: number;
   passive: { min: number; max: number };
   /** The JSON log lines written so far. */
   logLines(): LogLine[];
@@ -34,6 +36,8 @@ export interface GatewayProcess extends ServerProcess {
 
 export interface LogLine {
   msg: string;
+  /** The metrics URL, on the ready line. */
+  metrics?: string;
   level?: number;
   /** ms since the epoch (the daemon writes ISO time). */
   time: number;
@@ -81,6 +85,9 @@ proxy_trusted = ${BALANCER_SOURCE}
 log_level = INFO
 log_dir = ${path.join(dir, `logs-${address}`)}
 config_check_enable = false
+
+[METRICS]
+listen = ${address}:0
 `,
     { mode: 0o600 },
   );
@@ -96,8 +103,13 @@ function haproxyConfig(dir: string, pattern: Pattern, port: number, gateways: Ga
     text = text.split(from).join(to);
   };
   replace('203.0.113.10:21\n', `${BALANCER}:${port}\n`);
-  replace('10.0.0.11:2121', `${gw1.address}:${gw1.port}`);
-  replace('10.0.0.12:2121', `${gw2.address}:${gw2.port}`);
+  if (pattern === 'forwarded-passive') {
+    replace('10.0.0.11:2121 send-proxy check port 9121', `${gw1.address}:${gw1.port} send-proxy check port ${gw1.metricsPort}`);
+    replace('10.0.0.12:2121 send-proxy check port 9121', `${gw2.address}:${gw2.port} send-proxy check port ${gw2.metricsPort}`);
+  } else {
+    replace('10.0.0.11:2121', `${gw1.address}:${gw1.port}`);
+    replace('10.0.0.12:2121', `${gw2.address}:${gw2.port}`);
+  }
   replace('10.0.0.5', BALANCER_SOURCE);
   if (pattern === 'forwarded-passive') {
     replace('203.0.113.10:60000-60099', `${BALANCER}:${gw1.passive.min}-${gw1.passive.max}`);
@@ -108,7 +120,7 @@ function haproxyConfig(dir: string, pattern: Pattern, port: number, gateways: Ga
   // Within any CI machine's descriptor limit.
   replace('maxconn 4096', 'maxconn 256');
   // Quicker health checks than in production, so a drained gateway is marked down within the test's time.
-  replace('check inter 2s fall 2 rise 2', 'check inter 300ms fall 1 rise 1');
+  replace('inter 2s fall 2 rise 2', 'inter 300ms fall 1 rise 1');
   const file = path.join(dir, `haproxy-${pattern}.cfg`);
   fs.writeFileSync(file, text);
   return file;
@@ -178,7 +190,9 @@ async function startClusterOnce(pattern: Pattern): Promise<Cluster> {
         const file = gatewayConfig(dir, store, address, passive, masquerade);
         // --status 0: no status lines; --grace: the drained gateway's transfers have long enough to finish.
         const server = await startServerProcess(['--config', file, '--status', '0', '--grace', '20'], dir);
-        gateways[i] = { ...server, address, passive, logLines: () => parseLogLines(server.stdout()) };
+        const ready = parseLogLines(server.stdout()).find((l) => l.msg.startsWith('ready'));
+        const metricsPort = Number(new URL(String(ready?.metrics)).port);
+        gateways[i] = { ...server, address, metricsPort, passive, logLines: () => parseLogLines(server.stdout()) };
       }),
     );
     const port = await freePort(BALANCER);
