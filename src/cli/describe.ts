@@ -1,4 +1,5 @@
 // The effective configuration as text for --check-config, secrets masked.
+import { describeLimits } from '../config/security';
 import type { AccountConfig, ServerConfig } from '../config/types';
 import { describeOrigin } from '../config/secrets';
 import type { SecretOrigin } from '../config/secrets';
@@ -93,6 +94,8 @@ export function describeConfig(config: ServerConfig): string {
     `log_rotate_when = ${log.rotateWhen}`,
     `log_backup_count = ${log.backupCount}`,
     `config_check_enable = ${config.configCheckEnable}`,
+    '',
+    ...describeLimits(config.limits),
   );
   return lines.join('\n');
 }

@@ -2,7 +2,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { defaultUploadBufferSize } from './memory';
-import type { AccountConfig, LogConfig, NetworkConfig, ServerConfig, TransferConfig } from './types';
+import { DEFAULT_LIMITS } from './security';
+import type { AccountConfig, LogConfig, NetworkConfig, ProtocolLimits, ServerConfig, TransferConfig } from './types';
 
 export const MIB = 1024 * 1024;
 export const GIB = 1024 * MIB;
@@ -54,6 +55,7 @@ export interface ConfigOverrides {
   transfer?: Partial<TransferConfig>;
   log?: Partial<LogConfig>;
   maxConnectionNum?: number;
+  limits?: Partial<ProtocolLimits>;
   maxListFile?: number;
   listingMtime?: boolean;
   configCheckEnable?: boolean;
@@ -123,6 +125,7 @@ export function buildServerConfig(overrides: ConfigOverrides = {}): ServerConfig
     },
     transfer,
     maxConnectionNum: overrides.maxConnectionNum ?? DEFAULTS.maxConnectionNum,
+    limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     maxListFile: overrides.maxListFile ?? DEFAULTS.maxListFile,
     listingMtime: overrides.listingMtime ?? DEFAULTS.listingMtime,
     log: {

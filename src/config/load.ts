@@ -22,6 +22,7 @@ import { defaultUploadBufferSize, minimumUploadBufferSize } from './memory';
 import type { MemoryInputs } from './memory';
 import { TLS_KEYS, resolveTls } from './tls';
 import { DEFAULT_CHECK_INTERVAL_S, METRICS_KEYS, parseCheckInterval, parseListen } from './metrics';
+import { SECURITY_KEYS, readLimits } from './security';
 import type { IniValue } from './ini-source';
 import type { AccountConfig, Authority, LogLevel, RotateUnit, S3Settings, ServerConfig } from './types';
 import {
@@ -103,6 +104,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   FILE_OPTION: ['single_file_max_size'],
   TLS: TLS_KEYS,
   METRICS: METRICS_KEYS,
+  SECURITY: SECURITY_KEYS,
   OPTIONAL: [
     'min_part_size',
     'upload_thread_num',
@@ -308,6 +310,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
   );
   const backupCount = read('OPTIONAL', 'log_backup_count', (t) => parseInteger(t, 1, 100_000), DEFAULTS.logBackupCount);
   const configCheckEnable = read('OPTIONAL', 'config_check_enable', parseBoolean, DEFAULTS.configCheckEnable);
+  const limits = readLimits(read);
   const sizing = { maxConnectionNum, maxListFile, transfer: { minPartSize, uploadThreadNum: uploadThreadNum ?? defaultUploadThreadNum(cpuCount) } };
   const uploadBuffer = readUploadBufferSize(read, sizing, problems, warnings);
 
@@ -334,6 +337,7 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
         uploadBufferSizeDefaulted: uploadBuffer.defaulted,
       },
       maxConnectionNum,
+      limits,
       maxListFile,
       listingMtime,
       log: {

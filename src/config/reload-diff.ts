@@ -1,6 +1,7 @@
 // What a reload (SIGHUP) changes: the differences between the running configuration and a newly loaded one, split
 // into what applies to new logins at once and what needs a restart. Secrets are named, never shown.
-import type { AccountConfig, ServerConfig } from './types';
+import { DEFAULT_LIMITS, LIMIT_KEYS } from './security';
+import type { AccountConfig, ProtocolLimits, ServerConfig } from './types';
 
 export interface AccountChange {
   section: string;
@@ -54,6 +55,10 @@ const LIVE_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> = [
   ['[OPTIONAL] max_connection_num', (c) => c.maxConnectionNum],
   ['[OPTIONAL] max_list_file', (c) => c.maxListFile],
   ['[OPTIONAL] listing_mtime', (c) => c.listingMtime],
+  // Admission, bans and timeouts are read per connection and per transfer: new ones get the new values.
+  ...(Object.keys(DEFAULT_LIMITS) as Array<keyof ProtocolLimits>).map(
+    (key): [string, (c: ServerConfig) => unknown] => [`[SECURITY] ${LIMIT_KEYS[key]}`, (c) => c.limits[key]],
+  ),
   // The certificate and key are read again on every reload (a renewed certificate with the same paths too).
   ['[TLS] rsa_cert_file', (c) => c.network.tls?.certFile],
   ['[TLS] rsa_private_key_file', (c) => c.network.tls?.keyFile],

@@ -127,12 +127,34 @@ export interface MetricsConfig {
   checkIntervalMs: number;
 }
 
+/** [SECURITY]: admission, login bans and timeouts (all times in ms; a timeout of 0 is off). */
+export interface ProtocolLimits {
+  /** Sessions one client address may hold at once; 0 = unlimited (vsftpd's max_per_ip). */
+  maxPerIp: number;
+  /** Failed logins after which a connection is closed (vsftpd's max_login_fails). */
+  maxLoginFails: number;
+  /** Failed logins from one address within banFindTimeMs after which it is banned; 0 = no ban. */
+  banMaxLoginFails: number;
+  banFindTimeMs: number;
+  /** How long a banned address is refused (421 at connect). */
+  banTimeMs: number;
+  /** A control connection with no command for this long is closed (421). */
+  idleSessionTimeoutMs: number;
+  /** A data connection that moves no byte for this long ends its transfer (426). */
+  dataConnectionTimeoutMs: number;
+  /** How long a passive port waits for the client to connect (425 after). */
+  acceptTimeoutMs: number;
+  /** How long an active (PORT/EPRT) connection to the client may take (425 after). */
+  connectTimeoutMs: number;
+}
+
 export interface ServerConfig {
   accounts: AccountConfig[];
   network: NetworkConfig;
   transfer: TransferConfig;
   /** 0 = unlimited. */
   maxConnectionNum: number;
+  limits: ProtocolLimits;
   maxListFile: number;
   /** listing_mtime: LIST/MLSD/STAT HEAD each file for a modification time a client set (MFMT); off by default. */
   listingMtime: boolean;

@@ -7,34 +7,22 @@
 // commands of one connection run one after the other. ABOR and QUIT are the exception while a data transfer runs:
 // they must reach the running transfer (ABOR cancels it, QUIT abandons it).
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
-import { gatewayOf } from './drain-guard';
+import { commandSpec } from './command-table';
+import { dispatch } from './dispatch';
+import { type FtpSession, type ParsedCommand, gatewayOf, once } from './registry';
+
+export type { ParsedCommand } from './registry';
 
 /** A control line longer than this without CRLF is refused and the connection closed. */
 export const MAX_LINE_BYTES = 16 * 1024;
 /** Commands queued beyond this pause reading from the client until the queue drains. */
 const MAX_QUEUED = 64;
 
-const DATA_COMMANDS = new Set(['STOR', 'APPE', 'STOU', 'RETR', 'LIST', 'NLST', 'MLSD']);
-const OUT_OF_BAND = new Set(['ABOR', 'QUIT']);
-
-export interface ParsedCommand {
-  directive: string;
-  arg: string | null;
-  flags: string[];
-  raw: string;
-}
-
-interface PatchedConnection {
-  commandSocket?: Socket;
-  log: Logger;
-  commands: { parse(message: string): ParsedCommand; handle(command: ParsedCommand | string): PromiseLike<unknown> };
-  reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;
-  close(code?: number, message?: string): PromiseLike<unknown>;
-  server?: object;
+type PatchedConnection = FtpSession & {
+  commands: { parse(message: string): ParsedCommand };
   /** Commands being answered, oldest first (for the commands metric; ABOR/QUIT may overlap a transfer). */
   answering?: Answering[];
-}
+};
 
 /** The replies one command got: its first final (2xx-5xx) one, or else its last preliminary (1xx) one. */
 interface Answering {
@@ -47,6 +35,8 @@ interface LineState {
   queue: ParsedCommand[];
   running: string | undefined;
   paused: boolean;
+  /** Nothing more is read: the connection was refused at admission, or is being closed for a too long line. */
+  ignored: boolean;
 }
 
 const states = new WeakMap<object, LineState>();
@@ -129,7 +119,7 @@ export function splitLines(pending: Buffer): { lines: Buffer[]; rest: Buffer } {
 function stateOf(connection: object): LineState {
   let state = states.get(connection);
   if (!state) {
-    state = { pending: Buffer.alloc(0), queue: [], running: undefined, paused: false };
+    state = { pending: Buffer.alloc(0), queue: [], running: undefined, paused: false, ignored: false };
     states.set(connection, state);
   }
   return state;
@@ -138,20 +128,17 @@ function stateOf(connection: object): LineState {
 function execute(connection: PatchedConnection, command: ParsedCommand): Promise<void> {
   const answering: Answering = {};
   (connection.answering ??= []).push(answering);
-  return Promise.resolve()
-    .then(() => connection.commands.handle(command))
-    .then(
-      () => undefined,
-      (err: unknown) => {
-        connection.log.error({ err: err instanceof Error ? err.message : String(err), directive: command.directive }, 'command failed');
-      },
-    )
-    .then(() => {
-      // The one place every command passes once it has been answered: count it with its final reply.
-      connection.answering?.splice(connection.answering.indexOf(answering), 1);
-      const code = answering.final ?? answering.preliminary;
-      if (code !== undefined) gatewayOf(connection.server)?.events?.command(command.directive, code);
-    });
+  return dispatch(connection, command).then(() => {
+    // The one place every command passes once it has been answered: count it with its final reply.
+    connection.answering?.splice(connection.answering.indexOf(answering), 1);
+    const code = answering.final ?? answering.preliminary;
+    if (code !== undefined) gatewayOf(connection)?.events?.command(command.directive, code);
+  });
+}
+
+/** A transfer (or listing) holds the session: only out-of-band commands run at once. */
+function isTransfer(directive: string | undefined): boolean {
+  return directive !== undefined && commandSpec(directive)?.data === 'transfer';
 }
 
 function pump(connection: PatchedConnection, state: LineState): void {
@@ -176,6 +163,7 @@ function pump(connection: PatchedConnection, state: LineState): void {
 
 function handleData(this: PatchedConnection, data: Buffer | string): void {
   const state = stateOf(this);
+  if (state.ignored) return;
   const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const { lines, rest } = splitLines(state.pending.length ? Buffer.concat([state.pending, chunk]) : chunk);
   state.pending = Buffer.from(rest);
@@ -183,7 +171,7 @@ function handleData(this: PatchedConnection, data: Buffer | string): void {
     const message = decodeUtf8Escaped(stripTelnet(bytes));
     if (message.trim() === '') continue;
     const command = this.commands.parse(message);
-    if (state.running !== undefined && DATA_COMMANDS.has(state.running) && OUT_OF_BAND.has(command.directive)) {
+    if (isTransfer(state.running) && commandSpec(command.directive)?.outOfBand) {
       void execute(this, command);
       continue;
     }
@@ -192,6 +180,8 @@ function handleData(this: PatchedConnection, data: Buffer | string): void {
   if (state.pending.length > MAX_LINE_BYTES) {
     state.pending = Buffer.alloc(0);
     state.queue.length = 0;
+    // One reply: more data may arrive before the connection is gone.
+    state.ignored = true;
     this.log.warn({ bytes: MAX_LINE_BYTES }, 'control line too long; closing');
     void this.close(500, 'Command line too long.');
     return;
@@ -217,29 +207,35 @@ export function discardPendingInput(connection: object): void {
   }
 }
 
-let installed = false;
+/** Nothing this connection sends is read any more (refused at admission: it only gets its 421). */
+export function ignoreInput(connection: object): void {
+  const state = stateOf(connection);
+  state.ignored = true;
+  state.queue.length = 0;
+  state.pending = Buffer.alloc(0);
+}
 
 export function installControlLines(): void {
-  if (installed) return;
-  installed = true;
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const FtpConnection = require('ftp-srv/src/connection') as {
-    prototype: { _handleData: unknown; reply(this: PatchedConnection, options?: unknown, ...letters: unknown[]): PromiseLike<unknown> };
-  };
-  const FtpCommands = require('ftp-srv/src/commands') as { prototype: { parse: unknown } };
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  // The constructor binds `this._handleData` from the prototype, so every new connection gets these.
-  FtpConnection.prototype._handleData = handleData;
-  FtpCommands.prototype.parse = parseCommandLine;
-  const reply = FtpConnection.prototype.reply;
-  FtpConnection.prototype.reply = function (this: PatchedConnection, options?: unknown, ...letters: unknown[]) {
-    const code = typeof options === 'number' ? options : (options as { code?: unknown } | undefined)?.code;
-    // A final reply belongs to the oldest command still waiting for one (ABOR's 426 to the transfer, then its 226).
-    if (typeof code === 'number') {
-      const waiting = this.answering?.find((a) => a.final === undefined);
-      if (waiting && code >= 200) waiting.final = code;
-      else if (waiting) waiting.preliminary = code;
-    }
-    return reply.call(this, options, ...letters);
-  };
+  once('control-lines', () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const FtpConnection = require('ftp-srv/src/connection') as {
+      prototype: { _handleData: unknown; reply(this: PatchedConnection, options?: unknown, ...letters: unknown[]): PromiseLike<unknown> };
+    };
+    const FtpCommands = require('ftp-srv/src/commands') as { prototype: { parse: unknown } };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    // The constructor binds `this._handleData` from the prototype, so every new connection gets these.
+    FtpConnection.prototype._handleData = handleData;
+    FtpCommands.prototype.parse = parseCommandLine;
+    const reply = FtpConnection.prototype.reply;
+    FtpConnection.prototype.reply = function (this: PatchedConnection, options?: unknown, ...letters: unknown[]) {
+      const code = typeof options === 'number' ? options : (options as { code?: unknown } | undefined)?.code;
+      // A final reply belongs to the oldest command still waiting for one (ABOR's 426 to the transfer, then its 226).
+      if (typeof code === 'number') {
+        const waiting = this.answering?.find((a) => a.final === undefined);
+        if (waiting && code >= 200) waiting.final = code;
+        else if (waiting) waiting.preliminary = code;
+      }
+      return reply.call(this, options, ...letters);
+    };
+  });
 }

@@ -17,7 +17,12 @@ import { createLoginHandler, installLoginCommands } from './login';
 import { installControlLines } from './control-lines';
 import { installListingCommands } from './commands/filesystem';
 import { installTransferCommands } from './commands/transfer';
-import { installDrainGuard, registerGatewayServer } from './drain-guard';
+import { installDrainGuard } from './drain-guard';
+import { registerGatewayServer } from './registry';
+import { Admission, registerAdmission } from './admission';
+import { installReplyDiscipline } from './dispatch';
+import { ignoreInput } from './control-lines';
+import { installActiveCommands } from './data-policy';
 import { installFeatureList } from './features';
 import { type TlsServerOptions, installTlsUpgrade } from './tls';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
@@ -28,8 +33,8 @@ import { installEpsvAll } from './epsv-all';
 import { installProxyGate, registerProxyGate } from './proxy/gate';
 import { trustedPeers } from './proxy/trusted';
 
-/** Idle control-connection timeout, like vsftpd's idle_session_timeout (the transfer layer keeps transfers alive). */
-export const IDLE_TIMEOUT_MS = 300_000;
+/** A refused connection (421) that the client keeps open is closed after this long. */
+const REFUSED_LINGER_MS = 2_000;
 /** After the grace period, how long aborted transfers get to clean up (abort their multipart uploads). */
 const ABORT_WAIT_MS = 10_000;
 /** How long close() lets running transfers finish by default. */
@@ -67,10 +72,12 @@ type FtpSrvOptions = Omit<FtpServerOptions, 'pasv_url' | 'log'> & {
 } & Required<Pick<TlsServerOptions, 'tlsRequiredForLogin' | 'tlsRequiredForData'>>;
 
 export async function startGateway(config: ServerConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+  installReplyDiscipline();
   installControlLines();
   installLoginCommands();
   installListingCommands();
   installTransferCommands();
+  installActiveCommands();
   // After the other layers' registry changes, so these wrap whichever handlers are in place.
   installPassiveAddressTracking();
   installPassiveConnector();
@@ -144,7 +151,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     anonymous: false,
     // ftp-srv sets it on each control socket and closes the session with 421 when it fires; the transfer layer
     // suspends it during a transfer and restores server.options.timeout afterwards.
-    timeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+    timeout: options.idleTimeoutMs ?? config.limits.idleSessionTimeoutMs,
     // Also the logger of every session and command handler (the transfer and file-system layers log through it).
     log: scrubbingLogger(logger.child({ component: 'ftp-srv' })),
   };
@@ -175,25 +182,32 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   }
 
   const sessionLog = logger.child({ component: 'session' });
-  const accepted = new WeakSet<FtpConnection>();
+  const admission = new Admission(context, sessionLog);
+  registerAdmission(ftp, admission);
+  /** Admitted connections and the address their slot was counted under. */
+  const accepted = new WeakMap<FtpConnection, string>();
   // 'connect' is emitted by ftp-srv 4.6.3 but missing from its typings.
   (ftp as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnection }) => {
     const socket = (connection as unknown as { commandSocket: Socket }).commandSocket;
-    const cap = context.config.maxConnectionNum; // read each time: a reload may change it
-    if (context.draining || (cap > 0 && context.stats.sessions >= cap)) {
-      // Written directly: the socket is still paused and ftp-srv's 220 is about to follow; end() makes it unwritable.
-      socket.end(context.draining ? '421 Server is shutting down.\r\n' : '421 Too many connections, try again later.\r\n');
-      sessionLog.warn({ ip: connection.ip, sessions: context.stats.sessions, cap }, 'connection refused');
+    const address = connection.ip ?? '';
+    const refusal = admission.admit(address);
+    if (refusal) {
+      // Nothing it sends runs. Written directly: the socket is still paused and ftp-srv's 220 is about to follow;
+      // end() makes it unwritable. A client that keeps its end open is cut off shortly after.
+      ignoreInput(connection);
+      socket.end(`${refusal.reply}\r\n`);
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+      sessionLog.warn({ ip: address, reason: refusal.reason, sessions: context.stats.sessions }, 'connection refused');
       return;
     }
-    accepted.add(connection);
-    context.stats.sessions++;
-    sessionLog.debug({ id: connection.id, ip: connection.ip, sessions: context.stats.sessions }, 'connected');
+    accepted.set(connection, address);
+    sessionLog.debug({ id: connection.id, ip: address, sessions: context.stats.sessions }, 'connected');
   });
   ftp.on('disconnect', ({ connection }: { connection: FtpConnection }) => {
-    if (!accepted.has(connection)) return;
+    const address = accepted.get(connection);
+    if (address === undefined) return;
     accepted.delete(connection);
-    context.stats.sessions--;
+    admission.release(address);
     sessionLog.debug({ id: connection.id, sessions: context.stats.sessions }, 'disconnected');
   });
 

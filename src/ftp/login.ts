@@ -8,6 +8,8 @@ import { CosFileSystem } from '../filesystem/cos-filesystem';
 import { verifyPassword } from '../util/password-hash';
 import type { AccountContext, GatewayContext } from '../server/context';
 import type { TlsServerOptions } from './tls';
+import { admissionOf } from './admission';
+import { gatewayOf } from './registry';
 
 export type LoginListener = (
   data: { connection: FtpConnection; username: string; password: string },
@@ -18,8 +20,6 @@ export type LoginListener = (
 /** A failed PASS is answered after this delay: it slows password guessing without hurting real users. */
 export const FAILED_LOGIN_DELAY_MS = 300;
 
-/** Failed logins after which the connection is closed (vsftpd's max_login_fails): a guesser has to reconnect. */
-export const MAX_LOGIN_FAILURES = 3;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -81,6 +81,7 @@ export function createLoginHandler(context: GatewayContext): LoginListener {
 }
 
 interface LoginConnection {
+  ip?: string;
   username?: string;
   authenticated?: boolean;
   fs?: unknown;
@@ -143,7 +144,12 @@ export function installLoginCommands(): void {
         this.username = undefined;
         this.authenticated = false;
         this.loginFailures = (this.loginFailures ?? 0) + 1;
-        if (this.loginFailures >= MAX_LOGIN_FAILURES) return this.close(530, 'Login incorrect; too many failures, closing.');
+        // The address's failures across connections (ban_max_login_fails), then this connection's (max_login_fails).
+        if (this.ip && admissionOf(this)?.loginFailed(this.ip)) {
+          return this.close(421, 'Too many failed logins from your address; closing.');
+        }
+        const maxFails = gatewayOf(this)?.config.limits.maxLoginFails ?? 3;
+        if (this.loginFailures >= maxFails) return this.close(530, 'Login incorrect; too many failures, closing.');
         return this.reply(530, 'Login incorrect.');
       }
       return this.reply(230, 'Login successful.');

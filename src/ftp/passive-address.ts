@@ -33,7 +33,7 @@ export function plainIpv4(address: string | undefined): string | undefined {
  * ftp-srv's PASV and EPSV replace the session's connector without closing the previous passive listener, which then
  * holds its port for 30 s: a client that repeats PASV exhausts a small passive_port range. Close it first.
  */
-function closePreviousPassive(connection: PasvConnection): void {
+export function closePreviousPassive(connection: PasvConnection): void {
   const previous = connection.connector;
   if (previous?.type !== 'passive') return;
   const server = previous.dataServer;

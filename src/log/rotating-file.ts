@@ -41,7 +41,8 @@ export interface RotatingFile {
 export function openLogFile(file: string, rotate?: { unit: RotateUnit; backupCount: number }): RotatingFile {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // sync: every line is on disk when the call returns, so nothing is lost on exit or crash.
-  const stream = pino.destination({ dest: file, sync: true, mkdir: true });
+  // 0600, as vsftpd creates its log: it names users, addresses and paths.
+  const stream = pino.destination({ dest: file, sync: true, mkdir: true, mode: 0o600 });
   let timer: NodeJS.Timeout | undefined;
   let currentStart = Date.now();
 

@@ -5,7 +5,7 @@ import { Client } from 'basic-ftp';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { buildAccount, buildServerConfig } from '../../src/config/defaults';
-import type { AccountConfig, NetworkConfig, ServerConfig, TransferConfig } from '../../src/config/types';
+import type { AccountConfig, NetworkConfig, ProtocolLimits, ServerConfig, TransferConfig } from '../../src/config/types';
 import { startGateway } from '../../src/ftp/gateway';
 import type { Gateway } from '../../src/ftp/gateway';
 import { createCosClient } from '../../src/store/cos/client';
@@ -22,6 +22,9 @@ export interface StackOptions {
   /** [OPTIONAL] listing_mtime. */
   listingMtime?: boolean;
   maxConnectionNum?: number;
+  /** [SECURITY] limits; the stack lifts max_per_ip and the login ban unless given (tests open many sessions from
+   *  127.0.0.1 and fail logins on purpose). */
+  limits?: Partial<ProtocolLimits>;
   /** Idle timeout of control connections in ms (default: the gateway's 300 s). */
   idleTimeoutMs?: number;
   /** Deadline of a PROXY protocol header in ms (default: the gateway's). */
@@ -96,6 +99,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     maxListFile: opts.maxListFile,
     listingMtime: opts.listingMtime,
     maxConnectionNum: opts.maxConnectionNum ?? 0,
+    limits: { maxPerIp: 0, banMaxLoginFails: 0, ...opts.limits },
     configCheckEnable: false,
     source: 'test-stack',
   });

@@ -16,6 +16,7 @@ import {
 import { type Direction, TransferRecord, targetOf } from '../../transfer/transfer-record';
 import { CosUploadStream } from '../../transfer/upload-stream';
 import { CosDownloadStream } from '../../transfer/download-stream';
+import { gatewayOf } from '../registry';
 
 interface RegistryEntry {
   directive: string;
@@ -157,6 +158,7 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
       return;
     }
     await connection.reply(150, mode === 'STOU' ? `FILE: ${clientPath}` : 'Opening data connection.');
+    watchIdleData(socket, connection, transfer);
     const failure = await pumpUpload(socket, stream, transfer, connection.transferType === 'ascii');
     const bytes = stream instanceof CosUploadStream ? stream.bytesReceived : 0;
     if (!failure) {
@@ -171,6 +173,21 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
     connection.connector.end();
     transfer.end();
   }
+}
+
+/**
+ * data_connection_timeout: a data connection that moves no byte for that long ends its transfer with 426 (the
+ * upload is aborted, the COS request and buffers freed), as vsftpd does.
+ */
+function watchIdleData(socket: Socket, connection: TransferConnection, transfer: ActiveTransfer): void {
+  const timeoutMs = gatewayOf(connection)?.config.limits.dataConnectionTimeoutMs ?? 0;
+  if (timeoutMs <= 0) return;
+  const onTimeout = (): void => transfer.abort(aborted('Data connection timed out; transfer aborted.'));
+  socket.setTimeout(timeoutMs, onTimeout);
+  void transfer.settled.then(() => {
+    socket.off('timeout', onTimeout);
+    if (!socket.destroyed) socket.setTimeout(0);
+  });
 }
 
 /** Feeds the data connection into the upload; resolves with the failure, or undefined once the object is committed. */
@@ -269,6 +286,7 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
       return;
     }
     await connection.reply(150, 'Opening data connection.');
+    watchIdleData(socket, connection, transfer);
     const { failure, bytes } = await pumpDownload(stream, socket, transfer, connection.transferType === 'ascii');
     if (!failure) {
       record?.end({ code: 226, bytes });
