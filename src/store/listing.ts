@@ -6,6 +6,37 @@ export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** A key or prefix of a listing asked for with `encoding-type=url`; `+` is a space where the store says so (S3). */
+export function decodeListed(text: string, plusIsSpace = false): string {
+  try {
+    return decodeURIComponent(plusIsSpace ? text.replace(/\+/g, ' ') : text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A page from a listing answer's decoded entries. When truncated, the next page starts at the store's NextMarker,
+ * else after the last entry (S3 sends NextMarker only with a delimiter); a truncated page with no entry and no
+ * NextMarker starts the next request where this one did.
+ */
+export function pageOf(
+  objects: ListPage['objects'],
+  prefixes: string[],
+  truncated: boolean,
+  nextMarker: string | undefined,
+  marker: string | undefined,
+): ListPage {
+  if (!truncated) return { objects, prefixes, nextMarker: undefined };
+  const last = [...objects.map((o) => o.key), ...prefixes].sort(compareUtf8).pop();
+  return { objects, prefixes, nextMarker: nextMarker || (last ?? marker ?? '') };
+}
+
+/** The Range header of a GET from `start` to `end` (inclusive), or none for the whole object. */
+export function rangeOf(start: number, end: number | undefined): string | undefined {
+  return start > 0 || end !== undefined ? `bytes=${start}-${end ?? ''}` : undefined;
+}
+
 /** Empty pages in a row that do not move the marker before a listing is given up as stalled. */
 export const MAX_STALLED_PAGES = 20;
 

@@ -30,7 +30,7 @@ import {
   isStoreError,
 } from '../object-store';
 import { type RetryOptions, withRetry } from '../retry';
-import { compareUtf8, listPages } from '../listing';
+import { decodeListed, listPages, pageOf, rangeOf } from '../listing';
 import { createCosClient, endpointOptions } from './client';
 import { type Call, CosRequests } from './requests';
 import { DEFAULT_TIMEOUT_MS, type StoreOptions } from '../store-options';
@@ -208,27 +208,15 @@ export class CosStore implements ObjectStore {
         Headers: c.headers(),
       }),
     );
-    const decode = (s: string): string => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    };
     const objects = (r.Contents ?? []).map((c) => ({
-      key: decode(c.Key),
+      key: decodeListed(c.Key),
       size: Number(c.Size ?? 0),
       mtime: Date.parse(c.LastModified ?? '') || 0,
       etag: c.ETag,
     }));
-    const prefixes = (r.CommonPrefixes ?? []).map((p) => decode(p.Prefix));
-    let nextMarker: string | undefined;
-    if (String(r.IsTruncated) === 'true') {
-      const last = [...objects.map((o) => o.key), ...prefixes].sort(compareUtf8).pop();
-      // A truncated page may hold no entry and no NextMarker: the next request starts where this one did.
-      nextMarker = r.NextMarker ? decode(r.NextMarker) : last ?? opts.marker ?? '';
-    }
-    return { objects, prefixes, nextMarker };
+    const prefixes = (r.CommonPrefixes ?? []).map((p) => decodeListed(p.Prefix));
+    const next = r.NextMarker ? decodeListed(r.NextMarker) : undefined;
+    return pageOf(objects, prefixes, String(r.IsTruncated) === 'true', next, opts.marker);
   }
 
   list(opts: ListOptions): AsyncIterable<ListPage> {
@@ -252,7 +240,7 @@ export class CosStore implements ObjectStore {
     // The reader attaches its own; until then (and after) an error must never go unheard.
     body.on('error', noop);
     const start = opts.start ?? 0;
-    const range = start > 0 || opts.end !== undefined ? `bytes=${start}-${opts.end ?? ''}` : undefined;
+    const range = rangeOf(start, opts.end);
     let opened = false;
     return new Promise<GetResult>((resolve, reject) => {
       body.onStatus = (status) => {

@@ -27,7 +27,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger } from 'pino';
 import type { AccountConfig } from '../../config/types';
-import { compareUtf8, listPages } from '../listing';
+import { decodeListed, listPages, pageOf, rangeOf } from '../listing';
 import {
   type Body,
   type CallOptions,
@@ -198,14 +198,7 @@ export class S3Store implements ObjectStore {
       ),
     );
     const encoded = r.EncodingType === 'url';
-    const decode = (s: string): string => {
-      if (!encoded) return s;
-      try {
-        return decodeURIComponent(s.replace(/\+/g, ' '));
-      } catch {
-        return s;
-      }
-    };
+    const decode = (s: string): string => (encoded ? decodeListed(s, true) : s);
     const objects = (r.Contents ?? []).map((c) => ({
       key: decode(c.Key ?? ''),
       size: c.Size ?? 0,
@@ -213,14 +206,7 @@ export class S3Store implements ObjectStore {
       etag: c.ETag,
     }));
     const prefixes = (r.CommonPrefixes ?? []).map((p) => decode(p.Prefix ?? ''));
-    let nextMarker: string | undefined;
-    if (r.IsTruncated) {
-      // S3 sends NextMarker only with a delimiter; else the next page starts after the last key.
-      const last = [...objects.map((o) => o.key), ...prefixes].sort(compareUtf8).pop();
-      // A truncated page may hold no entry and no NextMarker: the next request starts where this one did.
-      nextMarker = r.NextMarker ? decode(r.NextMarker) : last ?? opts.marker ?? '';
-    }
-    return { objects, prefixes, nextMarker };
+    return pageOf(objects, prefixes, r.IsTruncated === true, r.NextMarker ? decode(r.NextMarker) : undefined, opts.marker);
   }
 
   list(opts: ListOptions): AsyncIterable<ListPage> {
@@ -229,7 +215,7 @@ export class S3Store implements ObjectStore {
 
   async get(key: string, opts: GetOptions = {}): Promise<GetResult> {
     const start = opts.start ?? 0;
-    const range = start > 0 || opts.end !== undefined ? `bytes=${start}-${opts.end ?? ''}` : undefined;
+    const range = rangeOf(start, opts.end);
     const r = await this.run('GetObject', opts, (abortSignal) =>
       this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range, IfMatch: opts.ifMatch }), {
         abortSignal,
