@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { BenchOptions } from './cases/common';
 import { listCase } from './cases/list';
+import { budgetCase } from './cases/budget';
 import { memoryCase } from './cases/memory';
 import { fewSessionsCase, sessionsCase } from './cases/sessions';
 import { downloadCase, storeCase, uploadCase } from './cases/transfer';
@@ -20,11 +21,13 @@ const CASES: Record<string, CaseFn> = {
   list: listCase,
   few: fewSessionsCase,
   memory: memoryCase,
+  budget: budgetCase,
 };
 const ALIASES: Record<string, string> = { 1: 'upload', 2: 'download', 3: 'sessions', 4: 'list', 5: 'few' };
 
 const USAGE = `npm run bench -- [options]
-  --cases LIST        comma-separated: store,upload(1),download(2),sessions(3),list(4),few(5),memory  (default: all)
+  --cases LIST        comma-separated: store,upload(1),download(2),sessions(3),list(4),few(5),memory,budget
+                      (default: all)
   --size-mib N        big transfer size for store/upload/download (default 1024)
   --repeats N         repeats of every measurement (default 3)
   --sessions N        concurrent sessions in case 3 (default 32)
@@ -32,6 +35,9 @@ const USAGE = `npm run bench -- [options]
   --few-sessions N    sessions of case 5, each direction on its own (default 8)
   --original DIR      the runnable original (Tencent's Python server): the anchor folder with run.sh; measured
                       beside the gateway in cases 1, 2, 3 and 5 (without it those rows are skipped with a note)
+  --budget-mib N      the budget case's upload_buffer_size (default 256)
+  --budget-sessions N concurrent pipe uploads of the budget case (default 64)
+  --budget-session-mib N  bytes of each of them (default 64)
   --held-after-s N    seconds after a case's last transfer at which the servers' RSS is read (default 30)
   --list-count N      objects in the listed folder of case 4 (default 10000)
   --memory-mib A,B    upload sizes of the memory case (default 256,2048)
@@ -60,6 +66,9 @@ function parseArgs(argv: string[]): Args {
     sessionSize: 32 * MIB,
     fewSessions: 8,
     heldAfterSeconds: 30,
+    budgetSessions: 64,
+    budgetSessionSize: 64 * MIB,
+    budgetMib: 256,
     listCount: 10_000,
     memorySizes: [256 * MIB, 2048 * MIB],
     out: path.join(REPO, 'BENCHMARKS.md'),
@@ -87,6 +96,9 @@ function parseArgs(argv: string[]): Args {
       case '--session-mib': args.sessionSize = int() * MIB; break;
       case '--few-sessions': args.fewSessions = int(); break;
       case '--held-after-s': args.heldAfterSeconds = int(); break;
+      case '--budget-mib': args.budgetMib = int(); break;
+      case '--budget-sessions': args.budgetSessions = int(); break;
+      case '--budget-session-mib': args.budgetSessionSize = int() * MIB; break;
       case '--original': args.originalDir = path.resolve(value()); break;
       case '--list-count': args.listCount = int(); break;
       case '--memory-mib': args.memorySizes = value().split(',').map((v) => Number(v) * MIB); break;

@@ -19,6 +19,10 @@ export interface BenchOptions {
   fewSessions: number;
   listCount: number;
   memorySizes: number[];
+  /** The budget case: sessions, bytes each, and the gateway's upload_buffer_size in MiB. */
+  budgetSessions: number;
+  budgetSessionSize: number;
+  budgetMib: number;
   /** Seconds after a case's last transfer at which the servers' RSS is read (memory given back). */
   heldAfterSeconds: number;
 }

@@ -8,7 +8,7 @@ import { endpointOptions } from '../../src/store/cos/client';
 import { elapsed, printReport } from './report';
 
 export interface SdkJob {
-  op: 'multipart' | 'put' | 'get' | 'list' | 'seed' | 'ensure';
+  op: 'multipart' | 'put' | 'get' | 'list' | 'seed' | 'ensure' | 'crcs';
   storeUrl: string;
   secretId: string;
   secretKey: string;
@@ -76,6 +76,18 @@ async function main(): Promise<void> {
     case 'seed': {
       const added = await seed(cos, at, job.prefix ?? '', job.count ?? 0);
       return printReport(elapsed(start), 0, added);
+    }
+    case 'crcs': {
+      // The CRC-64 COS keeps for prefix0 .. prefix<count-1> (null where there is no object), as one JSON line.
+      const crcs = await Promise.all(
+        Array.from({ length: job.count ?? 0 }, async (_, i) => {
+          const head = await cos.headObject({ ...at, Key: `${job.prefix ?? ''}${i}.bin` }).catch(() => undefined);
+          const crc = (head?.headers as Record<string, string> | undefined)?.['x-cos-hash-crc64ecma'];
+          return crc ?? null;
+        }),
+      );
+      process.stdout.write(`${JSON.stringify({ crcs })}\n`);
+      return printReport(elapsed(start), 0, crcs.length);
     }
     case 'ensure': {
       // Uploads the file under key unless an object of that size is already there (reused work folders).

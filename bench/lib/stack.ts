@@ -152,13 +152,17 @@ export class Stack {
     return this.tlsStore;
   }
 
-  /** The gateway; `https`: on the HTTPS store, trusting its certificate (NODE_EXTRA_CA_CERTS, as an operator would). */
-  async startGateway(tag = 'gateway', opts: { https?: boolean } = {}): Promise<ServerHandle> {
+  /**
+   * The gateway; `https`: on the HTTPS store, trusting its certificate (NODE_EXTRA_CA_CERTS, as an operator would);
+   * `extraConf`: further [OPTIONAL] lines for this one.
+   */
+  async startGateway(tag = 'gateway', opts: { https?: boolean; extraConf?: string[] } = {}): Promise<ServerHandle> {
     const port = await freePort();
     const passive = await freePortRange(200);
     const conf = path.join(this.dir, `${tag}.conf`);
     const tls = opts.https ? await this.httpsStore() : undefined;
-    fs.writeFileSync(conf, gatewayConf(tls?.url ?? this.storeUrl, port, passive, path.join(this.dir, 'logs'), this.options));
+    const options = { ...this.options, gatewayExtraConf: [...(this.options.gatewayExtraConf ?? []), ...(opts.extraConf ?? [])] };
+    fs.writeFileSync(conf, gatewayConf(tls?.url ?? this.storeUrl, port, passive, path.join(this.dir, 'logs'), options));
     const nodeArgs = this.options.gatewayNodeArgs ?? [];
     const party = await startParty('gateway', process.execPath, [...nodeArgs, path.join(REPO, 'bin', 'ftp-server.js'), '--config', conf, '--status', '0'], {
       env: tls ? { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile } : undefined,

@@ -4,7 +4,7 @@
 // `whenRelieved` says when to go on, so the memory held stays bounded. With one CPU it hashes inline.
 // The worker hands each batch's memory back with its ack and the next batch is filled into it: allocating a fresh
 // 1 MiB per batch (freed later by the worker's garbage collector) left the allocator's heap fragmented, and the
-// process kept about 100 MiB after a download ended. The spare batches are dropped once no job is running.
+// process kept about 100 MiB after a download ended. The spare batches are dropped once no job has run for 2 s.
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -24,13 +24,20 @@ function takeBatch(): Buffer {
 }
 
 function giveBatch(memory: ArrayBuffer): void {
-  if (runningJobs > 0 && spare.length < MAX_SPARE && memory.byteLength === BATCH) spare.push(Buffer.from(memory));
+  if (spare.length < MAX_SPARE && memory.byteLength === BATCH) spare.push(Buffer.from(memory));
 }
 
-/** A job ended: with none left, the spare batches go (the memory is given back when they are collected). */
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** A job ended: with none left for a while, the spare batches go (their memory is given back when collected). */
 function jobEnded(): void {
   runningJobs = Math.max(0, runningJobs - 1);
-  if (runningJobs === 0) spare.length = 0;
+  if (runningJobs > 0) return;
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    if (runningJobs === 0) spare.length = 0;
+  }, 2000);
+  idleTimer.unref();
 }
 
 interface JobState {
