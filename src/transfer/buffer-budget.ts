@@ -13,6 +13,7 @@
 // always maps it on its own and unmaps it when freed: below 32 MiB, freeing a mapped block raises glibc's mmap
 // threshold to its size, the next part of the same size then came from the heap, and the heap kept it after the
 // upload. Only the pages written count in RSS, so the unused tail costs address space, not memory.
+import { collectGarbage } from '../util/collect-garbage';
 
 /** A request for buffer space; `release()` gives it back, or withdraws it while it still waits. */
 export interface Reservation {
@@ -147,6 +148,7 @@ export class UploadBufferBudget {
       if (this.used > 0) return;
       this.spare.clear();
       this.spareBytes = 0;
+      collectGarbage();
     }, IDLE_RELEASE_MS);
     this.idleTimer.unref();
   }

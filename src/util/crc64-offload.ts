@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { collectGarbage } from './collect-garbage';
 import { Crc64 } from './crc64';
 import type { CrcReply, CrcRequest } from './crc64-worker';
 
@@ -35,7 +36,9 @@ function jobEnded(): void {
   if (runningJobs > 0) return;
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => {
-    if (runningJobs === 0) spare.length = 0;
+    if (runningJobs > 0) return;
+    spare.length = 0;
+    collectGarbage();
   }, 2000);
   idleTimer.unref();
 }
