@@ -1,7 +1,7 @@
 // Rename in object storage: copy, then delete. A directory is every key under its prefix; its sources are deleted
 // only after every copy succeeded, so a failure never loses an object that was not copied.
 import type { Logger } from 'pino';
-import { type DeleteFailure, MAX_BATCH, type ObjectInfo, type ObjectMetadata, type ObjectStore, describeError } from '../store/object-store';
+import { type DeleteFailure, MAX_BATCH, type ObjectInfo, type ObjectMetadata, type ObjectStore, describeError, isStoreError } from '../store/object-store';
 import { ReplyError, badName, storageError } from './errors';
 import { MAX_KEY_BYTES } from './paths';
 
@@ -138,10 +138,20 @@ export async function renameDirectory(
     throw badName(`Rename refused: ${tooLong.key.slice(sourcePrefix.length)} would get an object key over ${MAX_KEY_BYTES} bytes.`);
   }
   const copied: string[] = [];
+  // Listed but gone when copied (COS's listing lags behind deletes): nothing to move, nothing to delete.
+  const vanished = new Set<string>();
   try {
     await eachLimited(sources, COPY_CONCURRENCY, async (o) => {
       const target = targetPrefix + o.key.slice(sourcePrefix.length);
-      await copyObject(store, o.key, target, o.size);
+      try {
+        await copyObject(store, o.key, target, o.size);
+      } catch (err) {
+        if (isStoreError(err, 'not-found') && err.storeCode === 'NoSuchKey' && !(await store.head(o.key))) {
+          vanished.add(o.key);
+          return;
+        }
+        throw err;
+      }
       copied.push(target);
     });
   } catch (err) {
@@ -153,6 +163,8 @@ export async function renameDirectory(
     const note = leftover.length ? `; ${leftover.length} partial copies could not be removed` : '';
     throw storageError(err, `Rename failed after ${copied.length} of ${sources.length} copies; nothing was moved${note}`);
   }
+  if (vanished.size) log.info({ sourcePrefix, vanished: vanished.size }, 'directory rename: listed objects already gone');
+  sources = sources.filter((o) => !vanished.has(o.key));
   const failed = await deleteAll(store, sources.map((o) => o.key));
   if (failed.length) {
     log.warn({ sourcePrefix, targetPrefix, failed: failed.length, first: failed[0] }, 'directory renamed; some sources not removed');

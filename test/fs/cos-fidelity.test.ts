@@ -86,6 +86,28 @@ describe('listing after a write (GET Bucket is eventually consistent)', () => {
   });
 });
 
+describe('listing after a delete (deleted keys linger in GET Bucket)', () => {
+  test('a file this server deleted is not listed; a folder rename skips a file another tool deleted', async () => {
+    for (const k of ['lg/', 'lg/x', 'lg/y', 'lg2/', 'lg2/a', 'lg2/b']) await putObject(cos(), BUCKET, k, k);
+    stack.store.faults.add({ op: 'GetBucket', count: Infinity, action: { lingerDeletedMs: 60_000 } });
+    const s = await raw();
+    try {
+      assert.equal((await s.send('DELE /lg/x')).code, 250);
+      assert.deepEqual(await s.lines('NLST /lg'), ['/lg/y']);
+      // Another tool deletes lg2/b: this server cannot know, the listing still shows it, the copy finds it gone.
+      await cos().deleteObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'lg2/b' });
+      assert.equal((await s.send('RNFR /lg2')).code, 350);
+      const r = await s.send('RNTO /lg3');
+      assert.equal(r.code, 250, r.text);
+    } finally {
+      s.close();
+    }
+    stack.store.faults.clear();
+    assert.deepEqual(await keysUnder(cos(), BUCKET, 'lg2'), []);
+    assert.deepEqual(await keysUnder(cos(), BUCKET, 'lg3/'), ['lg3/', 'lg3/a']);
+  });
+});
+
 describe('short listing pages', () => {
   test('an empty first page with IsTruncated does not make a folder look missing (CWD, RNFR, LIST)', async () => {
     await putObject(cos(), BUCKET, 'sp/', '');

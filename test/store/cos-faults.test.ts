@@ -1,5 +1,5 @@
 // The failure shapes of real COS the store can produce on demand: eventual listing, short pages, per-key Delete
-// Multiple errors, errors inside a 200, the slow Complete, objects without CRC-64, a skewed clock.
+// Multiple errors, errors inside a 200, listings that lag behind deletes, the slow Complete, objects without CRC-64, a skewed clock.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
@@ -36,6 +36,17 @@ describe('local COS: COS failure shapes', () => {
     assert.deepEqual(await listKeys('ec/', '/'), ['ec/old/']);
     assert.equal((await cos.headObject({ ...at, Key: 'ec/new/c' })).statusCode, 200);
     assert.deepEqual(await listKeys('ec/'), ['ec/new/c', 'ec/old/a', 'ec/old/b']);
+  });
+
+  it('keeps keys deleted less than N ms ago in GET Bucket (and their folders); HEAD says they are gone', async () => {
+    for (const k of ['ld/a', 'ld/sub/b']) await cos.putObject({ ...at, Key: k, Body: k });
+    await cos.deleteObject({ ...at, Key: 'ld/a' });
+    await cos.deleteObject({ ...at, Key: 'ld/sub/b' });
+    store.faults.add({ op: 'GetBucket', count: 2, action: { lingerDeletedMs: 60_000 } });
+    assert.deepEqual(await listKeys('ld/'), ['ld/a', 'ld/sub/b']);
+    assert.deepEqual(await listKeys('ld/', '/'), ['ld/a', 'ld/sub/']);
+    assert.equal((await sdkError(cos.headObject({ ...at, Key: 'ld/a' }))).statusCode, 404);
+    assert.deepEqual(await listKeys('ld/'), []);
   });
 
   it('answers short pages: fewer entries than max-keys, even none, with IsTruncated true', async () => {

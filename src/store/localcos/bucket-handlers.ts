@@ -85,6 +85,21 @@ function anyVisibleUnder(bucket: BucketState, prefix: string, visible: (key: str
   return false;
 }
 
+/** A lingering-deletes fault: objects deleted less than `ms` ago still show in the page's range (doc 7734). */
+function withTombstones(bucket: BucketState, page: ListPage, prefix: string, delimiter: string, marker: string, ms: number): ListPage {
+  const contents = new Set(page.contents);
+  const prefixes = new Set(page.prefixes);
+  const upTo = page.truncated ? page.nextMarker : undefined;
+  for (const [key, { deletedAt }] of bucket.tombstones ?? []) {
+    if (Date.now() - deletedAt >= ms || !key.startsWith(prefix)) continue;
+    const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+    const entry = cut >= 0 ? key.slice(0, cut + delimiter.length) : key;
+    if ((marker && compareUtf8(entry, marker) <= 0) || (upTo !== undefined && compareUtf8(entry, upTo) > 0)) continue;
+    (cut >= 0 ? prefixes : contents).add(entry);
+  }
+  return { ...page, contents: [...contents].sort(compareUtf8), prefixes: [...prefixes].sort(compareUtf8) };
+}
+
 /** A short-page fault: the first `limit` entries of the page, still marked truncated (COS may do so, doc 7734). */
 function shorten(page: ListPage, limit: number, marker: string): ListPage {
   const entries = [...page.contents.map((key) => ({ key, prefix: false })), ...page.prefixes.map((key) => ({ key, prefix: true }))]
@@ -138,9 +153,10 @@ export async function getBucket(ctx: RequestContext): Promise<void> {
       ? undefined
       : (key: string): boolean => Date.now() - (bucket.objects.get(key)?.lastModified ?? 0) >= hideYoungerThanMs;
   let page = listPage(bucket, prefix, delimiter, marker, maxKeys, visible);
+  if (ctx.lingerDeletedMs !== undefined) page = withTombstones(bucket, page, prefix, delimiter, marker, ctx.lingerDeletedMs);
   if (ctx.shortPage !== undefined) page = shorten(page, ctx.shortPage, marker);
   const contents = page.contents.map((key) => {
-    const record = bucket.objects.get(key);
+    const record = bucket.objects.get(key) ?? bucket.tombstones?.get(key)?.record;
     return {
       Key: encode(key),
       LastModified: new Date(record?.lastModified ?? 0).toISOString(),

@@ -43,10 +43,21 @@ export interface UploadRecord {
   parts: Map<number, PartRecord>;
 }
 
+/** A deleted object as a lagging listing may still show it (memory only; for the lingerDeletedMs fault). */
+export interface Tombstone {
+  record: ObjectRecord;
+  deletedAt: number;
+}
+
+/** Deleted objects remembered per bucket, at most (the oldest go first). */
+const MAX_TOMBSTONES = 10_000;
+
 export interface BucketState {
   name: string;
   created: number;
   keys: SortedKeys;
+  /** Recently deleted objects, oldest first. */
+  tombstones?: Map<string, Tombstone>;
   objects: Map<string, ObjectRecord>;
 }
 
@@ -106,6 +117,7 @@ export class Catalog {
       });
     }
     const previous = bucket.objects.get(record.key);
+    bucket.tombstones?.delete(record.key);
     bucket.objects.set(record.key, record);
     if (!previous) bucket.keys.insert(record.key);
     else for (const segment of previous.segments) this.blobs.release(segment);
@@ -117,6 +129,9 @@ export class Catalog {
     if (this.dataDir) rmSync(this.objectPath(bucket.name, key), { force: true });
     bucket.objects.delete(key);
     bucket.keys.remove(key);
+    bucket.tombstones ??= new Map();
+    bucket.tombstones.set(key, { record: previous, deletedAt: Date.now() });
+    if (bucket.tombstones.size > MAX_TOMBSTONES) bucket.tombstones.delete(bucket.tombstones.keys().next().value as string);
     for (const segment of previous.segments) this.blobs.release(segment);
     return true;
   }

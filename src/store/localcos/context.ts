@@ -26,6 +26,7 @@ export interface RequestContext {
   throttleBytesPerSec?: number;
   /** Faults that shape the answer (see FaultAction). */
   hideYoungerThanMs?: number;
+  lingerDeletedMs?: number;
   shortPage?: number;
   failKeys?: { pattern: RegExp; code: string; message: string };
   slowCompleteMs?: number;

@@ -33,6 +33,8 @@ export type FaultAction =
   | { throttleBytesPerSec: number }
   /** GetBucket: keys written less than this many ms ago are missing (COS lists eventually consistently, doc 7734). */
   | { hideYoungerThanMs: number }
+  /** GetBucket: keys deleted less than this many ms ago are still listed (the other half of eventual consistency). */
+  | { lingerDeletedMs: number }
   /** GetBucket: a page of at most this many entries (0: none) that still says IsTruncated. */
   | { shortPage: number }
   /** DeleteMultipleObjects: keys matching this pattern are not deleted and come back as `<Error>`, Quiet or not. */
@@ -51,6 +53,7 @@ const KINDS = [
   'cutAfterBytes',
   'throttleBytesPerSec',
   'hideYoungerThanMs',
+  'lingerDeletedMs',
   'shortPage',
   'failKeys',
   'slowCompleteMs',

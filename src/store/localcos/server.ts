@@ -120,6 +120,7 @@ async function applyFaults(ctx: RequestContext, actions: FaultAction[]): Promise
     if ('cutAfterBytes' in action) ctx.cutAfterBytes = action.cutAfterBytes;
     if ('throttleBytesPerSec' in action) ctx.throttleBytesPerSec = action.throttleBytesPerSec;
     if ('hideYoungerThanMs' in action) ctx.hideYoungerThanMs = action.hideYoungerThanMs;
+    if ('lingerDeletedMs' in action) ctx.lingerDeletedMs = action.lingerDeletedMs;
     if ('shortPage' in action) ctx.shortPage = action.shortPage;
     if ('failKeys' in action) {
       ctx.failKeys = {
