@@ -5,6 +5,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildAccount } from '../../src/config/defaults';
+import { findAccount } from '../../src/ftp/login';
+import type { AccountContext } from '../../src/server/context';
+import type { ObjectStore } from '../../src/store/index';
+import { hashChecks, hashPassword } from '../../src/util/password-hash';
 import { startLocalCos } from '../../src/store/localcos/index';
 import type { LocalCos } from '../../src/store/localcos/index';
 import { BIN, runCli, runTool, startServerProcess, tempDir } from '../helpers/server-process';
@@ -133,5 +138,39 @@ sys.stdout.write(out.decode())
     const plainWarnings = log.split('\n').filter((l) => l.includes('plain-text password'));
     assert.equal(plainWarnings.length, 1, 'one warning, for the one plain account');
     assert.match(plainWarnings[0], /\[COS_ACCOUNT_2\]/);
+  });
+});
+
+describe('the cost of a login', () => {
+  it('an unknown user name costs one hash check, like a wrong password and a right one', async () => {
+    // findAccount reads only the account; no store is used.
+    const noStore = {} as ObjectStore;
+    const accounts: AccountContext[] = await Promise.all(
+      [
+        ['ann', 'argon2id'],
+        ['ben', 'bcrypt'],
+        ['cat', 'argon2id'],
+      ].map(async ([user, scheme], index) => ({
+        account: buildAccount(
+          {
+            userName: user,
+            password: await hashPassword(`${user}-pw`, scheme as 'argon2id' | 'bcrypt'),
+            passwordScheme: scheme === 'bcrypt' ? 'bcrypt' : 'argon2',
+          },
+          index,
+        ),
+        store: noStore,
+      })),
+    );
+    const cost = async (user: string, password: string): Promise<{ found?: string; checks: number }> => {
+      const before = hashChecks.count;
+      const found = await findAccount(accounts, user, password);
+      return { found: found?.account.userName, checks: hashChecks.count - before };
+    };
+    assert.deepEqual(await cost('ben', 'ben-pw'), { found: 'ben', checks: 1 });
+    assert.deepEqual(await cost('ben', 'wrong'), { found: undefined, checks: 1 });
+    for (const stranger of ['nobody', 'root', 'admin', 'x'.repeat(300)]) {
+      assert.deepEqual(await cost(stranger, 'ben-pw'), { found: undefined, checks: 1 }, stranger);
+    }
   });
 });
