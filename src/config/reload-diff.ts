@@ -46,7 +46,18 @@ const ACCOUNT_FIELDS: Array<[key: string, read: (a: AccountConfig) => unknown]> 
   ['ftp_login_user_password', (a) => a.password],
   ['authority', (a) => a.authority],
   ['delete_enable', (a) => a.deleteEnable],
+  ['storage', (a) => a.storage],
+  ['s3_region', (a) => a.s3?.region],
+  ['s3_endpoint', (a) => a.s3?.endpoint],
+  ['s3_force_path_style', (a) => a.s3?.forcePathStyle],
 ];
+
+/** An S3 account writes these keys under their S3 names. */
+const S3_NAMES: Record<string, string> = {
+  cos_secretid: 's3_access_key_id',
+  cos_secretkey: 's3_secret_access_key',
+  cos_bucket: 's3_bucket',
+};
 
 /** Server-wide keys a reload applies. */
 const LIVE_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> = [
@@ -99,7 +110,9 @@ export function diffConfig(before: ServerConfig, after: ServerConfig): ConfigDif
       diff.added.push({ section: a.section, user: a.userName });
       continue;
     }
-    const keys = ACCOUNT_FIELDS.filter(([, read]) => read(prev) !== read(a)).map(([key]) => key);
+    const keys = ACCOUNT_FIELDS.filter(([, read]) => read(prev) !== read(a)).map(([key]) =>
+      a.storage === 's3' ? (S3_NAMES[key] ?? key) : key,
+    );
     if (keys.length) diff.changed.push({ section: a.section, user: a.userName, keys });
   }
   for (const a of before.accounts) if (!now.has(a.section)) diff.removed.push({ section: a.section, user: a.userName });
