@@ -82,6 +82,20 @@ function sdkLogger(log: Logger): Record<'trace' | 'debug' | 'info' | 'warn' | 'e
   return { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: write, error: write };
 }
 
+/**
+ * The ETag S3 (and MinIO, and the local store) gives an object completed from these parts: the MD5 of the parts'
+ * binary MD5s, then `-` and the part count. Undefined when a part's ETag is not a plain MD5 (SSE-KMS, SSE-C).
+ */
+export function multipartEtag(parts: readonly CompletedPart[]): string | undefined {
+  const hash = createHash('md5');
+  for (const part of parts) {
+    const hex = part.etag.replace(/"/g, '');
+    if (!/^[0-9a-f]{32}$/i.test(hex)) return undefined;
+    hash.update(Buffer.from(hex, 'hex'));
+  }
+  return `"${hash.digest('hex')}-${parts.length}"`;
+}
+
 export class S3Store implements ObjectStore {
   readonly name: string;
   readonly capabilities: StoreCapabilities = { crc64: false, partCopy: true, maxCopyBytes: 5 * 1024 ** 3 };
@@ -148,7 +162,7 @@ export class S3Store implements ObjectStore {
   private async run<T>(
     operation: string,
     opts: CallOptions,
-    send: (signal: AbortSignal | undefined) => Promise<T & { $metadata?: { httpStatusCode?: number } }>,
+    send: (signal: AbortSignal | undefined, attempt: number) => Promise<T & { $metadata?: { httpStatusCode?: number } }>,
     retryable?: RetryOptions['retryable'],
   ): Promise<T> {
     const { signal, tries } = opts;
@@ -157,7 +171,7 @@ export class S3Store implements ObjectStore {
       async (n) => {
         const started = performance.now();
         try {
-          const result = await send(signal);
+          const result = await send(signal, n);
           this.observe(operation, started, n - 1, result.$metadata?.httpStatusCode ?? 200);
           return result;
         } catch (err) {
@@ -345,17 +359,29 @@ export class S3Store implements ObjectStore {
     parts: readonly CompletedPart[],
     opts: CompleteOptions = {},
   ): Promise<WriteResult> {
-    const r = await this.run('CompleteMultipartUpload', opts, (abortSignal) =>
-      this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-        }),
-        { abortSignal },
-      ),
-    );
+    const r = await this.run('CompleteMultipartUpload', opts, async (abortSignal, attempt) => {
+      try {
+        return await this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          }),
+          { abortSignal },
+        );
+      } catch (err) {
+        // A retry after a lost answer finds the upload gone: the object is ours if its ETag is the one these parts
+        // make (S3 has no CRC-64 to compare, as COS has).
+        const failure = this.translate('CompleteMultipartUpload', err, abortSignal);
+        const expected = multipartEtag(parts);
+        if (failure.storeCode === 'NoSuchUpload' && attempt > 1 && expected !== undefined) {
+          const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal });
+          if (head.ETag === expected) return { ETag: head.ETag, $metadata: head.$metadata };
+        }
+        throw failure;
+      }
+    });
     return { etag: r.ETag ?? '' };
   }
 
