@@ -67,7 +67,9 @@ export function describeConfig(config: ServerConfig): string {
     '[TLS]',
     ...(network.tls
       ? ['ssl_enable = true', `rsa_cert_file = ${network.tls.certFile}`, `rsa_private_key_file = ${network.tls.keyFile}`,
-          `force_local_logins_ssl = ${network.tls.forceLogins}`, `force_local_data_ssl = ${network.tls.forceData}`]
+          `force_local_logins_ssl = ${network.tls.forceLogins}`, `force_local_data_ssl = ${network.tls.forceData}`,
+          `implicit_ssl = ${network.tls.implicitPort !== undefined}`,
+          ...(network.tls.implicitPort !== undefined ? [`implicit_ssl_port = ${network.tls.implicitPort}`] : [])]
       : ['ssl_enable = false']),
     '',
     '[METRICS]',

@@ -241,6 +241,8 @@ export function parseConfig(text: string, source: string, options: LoadOptions =
       keyFile: ini.sections.get('TLS')?.get('rsa_private_key_file')?.value.trim() || undefined,
       forceLogins: read('TLS', 'force_local_logins_ssl', parseBoolean, false),
       forceData: read('TLS', 'force_local_data_ssl', parseBoolean, false),
+      implicit: read('TLS', 'implicit_ssl', parseBoolean, false),
+      implicitPort: read('TLS', 'implicit_ssl_port', (t) => parseInteger(t, 0, 65535), undefined as number | undefined),
     },
     path.dirname(source),
     problems,

@@ -86,6 +86,7 @@ const RESTART_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> 
   ['[NETWORK] proxy_protocol', (c) => c.network.proxyProtocol !== undefined],
   ['[NETWORK] proxy_trusted', (c) => c.network.proxyProtocol?.trusted.map((r) => `${r.address}/${r.prefix}`).join(',')],
   ['[TLS] ssl_enable', (c) => c.network.tls !== undefined],
+  ['[TLS] implicit_ssl_port', (c) => c.network.tls?.implicitPort],
   ['[OPTIONAL] upload_thread_num', (c) => c.transfer.uploadThreadNum],
   // `default` depends on the memory free at each load: only a change of what is written counts.
   ['[OPTIONAL] upload_buffer_size', (c) => (c.transfer.uploadBufferSizeDefaulted ? 'default' : c.transfer.uploadBufferSize)],

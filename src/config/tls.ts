@@ -11,7 +11,12 @@ export const TLS_KEYS = [
   'rsa_private_key_file',
   'force_local_logins_ssl',
   'force_local_data_ssl',
+  'implicit_ssl',
+  'implicit_ssl_port',
 ] as const;
+
+/** vsftpd's implicit_ssl on the port FTPS clients expect (990). */
+export const DEFAULT_IMPLICIT_SSL_PORT = 990;
 
 interface TlsInput {
   enabled: boolean;
@@ -19,6 +24,8 @@ interface TlsInput {
   keyFile?: string;
   forceLogins: boolean;
   forceData: boolean;
+  implicit?: boolean;
+  implicitPort?: number;
 }
 
 /** The TLS settings, or undefined when off; every problem is added to `problems`, naming the key. */
@@ -26,6 +33,7 @@ export function resolveTls(input: TlsInput, baseDir: string, problems: string[])
   if (!input.enabled) {
     if (input.forceLogins) problems.push('[TLS] force_local_logins_ssl = true needs ssl_enable = true');
     if (input.forceData) problems.push('[TLS] force_local_data_ssl = true needs ssl_enable = true');
+    if (input.implicit) problems.push('[TLS] implicit_ssl = true needs ssl_enable = true');
     return undefined;
   }
   const read = (key: string, file: string | undefined): { file: string; pem: string } | undefined => {
@@ -51,5 +59,11 @@ export function resolveTls(input: TlsInput, baseDir: string, problems: string[])
     problems.push(`[TLS] rsa_cert_file / rsa_private_key_file are not a matching PEM certificate and key: ${(err as Error).message}`);
     return undefined;
   }
-  return { certFile: cert.file, keyFile: key.file, forceLogins: input.forceLogins, forceData: input.forceData };
+  return {
+    certFile: cert.file,
+    keyFile: key.file,
+    forceLogins: input.forceLogins,
+    forceData: input.forceData,
+    ...(input.implicit ? { implicitPort: input.implicitPort ?? DEFAULT_IMPLICIT_SSL_PORT } : {}),
+  };
 }

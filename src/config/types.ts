@@ -93,6 +93,11 @@ export interface TlsConfig {
   forceLogins: boolean;
   /** Data connections only after PROT P (vsftpd's force_local_data_ssl). */
   forceData: boolean;
+  /**
+   * implicit_ssl: a second control port (implicit_ssl_port) where the connection is TLS from its first byte
+   * (FileZilla's "implicit FTP over TLS", curl's ftps://); data is protected (PROT P) from the start. Absent = off.
+   */
+  implicitPort?: number;
 }
 
 export interface TransferConfig {

@@ -23,8 +23,9 @@ import { Admission, registerAdmission } from './admission';
 import { installReplyDiscipline } from './dispatch';
 import { ignoreInput } from './control-lines';
 import { installActiveCommands } from './data-policy';
+import { connectionHandlerOf, isImplicitTls, listenImplicitTls } from './implicit-tls';
 import { installFeatureList } from './features';
-import { type TlsServerOptions, installTlsUpgrade } from './tls';
+import { type TlsServerOptions, installTlsUpgrade, startEncrypted } from './tls';
 import { installPassiveAddressTracking, passiveAddressResolver } from './passive-address';
 import { installPassiveConnector } from './passive-connector';
 import { installClientAddress } from './proxy/client-address';
@@ -44,6 +45,8 @@ export interface Gateway {
   context: GatewayContext;
   /** The control port actually bound (useful with listen_port 0 in tests). */
   port: number;
+  /** The implicit FTPS port actually bound, when implicit_ssl is on. */
+  implicitTlsPort?: number;
   /** Stop accepting, let transfers finish within graceMs, then close every session. */
   close(graceMs?: number): Promise<void>;
   /** An account with its own object store (at start, and for accounts a reload adds or changes). */
@@ -162,6 +165,9 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   netServer.on('error', (err: Error) => {
     if (netServer.listening) logger.error({ err }, 'FTP server error');
   });
+  // Captured before a PROXY gate wraps it: implicit TLS connections are handed to it after their handshake.
+  const ftpConnectionHandler = connectionHandlerOf(netServer);
+  let proxyGate: Parameters<typeof installProxyGate>[1] | undefined;
   if (network.proxyProtocol) {
     // Before ftp-srv (or TLS) sees a connection, its PROXY header is read and the client's address set on it.
     const gate = {
@@ -171,6 +177,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     };
     installProxyGate(netServer, gate);
     registerProxyGate(ftp, gate);
+    proxyGate = gate;
   }
   replaceDisconnectClient(ftp);
   registerGatewayServer(ftp, context);
@@ -201,6 +208,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
       return;
     }
     accepted.set(connection, address);
+    if (isImplicitTls(socket)) startEncrypted(connection as unknown as Parameters<typeof startEncrypted>[0]);
     sessionLog.debug({ id: connection.id, ip: address, sessions: context.stats.sessions }, 'connected');
   });
   ftp.on('disconnect', ({ connection }: { connection: FtpConnection }) => {
@@ -215,6 +223,22 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   // FileSystem class, which CosFileSystem no longer extends (no method of it may ever touch the local disk).
   (ftp as unknown as NodeJS.EventEmitter).on('login', createLoginHandler(context));
   await ftp.listen();
+  const implicitPort = network.tls?.implicitPort;
+  const implicit =
+    network.tls && implicitPort !== undefined
+      ? await listenImplicitTls({
+          host: network.listenAddress,
+          port: implicitPort,
+          secure: tlsOptions(network.tls),
+          handler: ftpConnectionHandler,
+          log: logger.child({ component: 'implicit-tls' }),
+        }).catch(async (err: unknown) => {
+          await ftp.close();
+          throw err;
+        })
+      : undefined;
+  // Behind a balancer the PROXY header comes before the TLS handshake.
+  if (implicit && proxyGate) installProxyGate(implicit, proxyGate);
   const server = (ftp as unknown as { server: Server }).server;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : network.listenPort;
@@ -234,6 +258,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
       context.draining = true;
       // Stop listening at once (existing sessions stay); ftp-srv's close() below waits for them to be gone.
       if (server.listening) server.close();
+      if (implicit?.listening) implicit.close();
       await waitForTransfers(context, graceMs);
       if (context.stats.transfers > 0) {
         logger.warn({ transfers: context.stats.transfers, graceMs }, 'grace period over; aborting running transfers');
@@ -255,9 +280,12 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
     live.tls = tlsOptions(tls);
     live.tlsRequiredForLogin = tls.forceLogins;
     live.tlsRequiredForData = tls.forceData;
+    implicit?.setSecureContext(live.tls);
   };
 
-  return { context, port, close, openAccount, applyTls };
+  const implicitAddress = implicit?.address();
+  const tlsPort = typeof implicitAddress === 'object' && implicitAddress ? implicitAddress.port : undefined;
+  return { context, port, implicitTlsPort: tlsPort, close, openAccount, applyTls };
 }
 
 /**

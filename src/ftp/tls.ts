@@ -116,6 +116,13 @@ function upgrade(connection: TlsConnection, options: tls.SecureContextOptions): 
   connection.renameFrom = undefined;
 }
 
+/** A session on the implicit TLS port: encrypted from the start, data protected (PROT P) unless PROT C. */
+export function startEncrypted(connection: Pick<TlsConnection, 'controlEncrypted' | 'secure' | 'bufferSize'>): void {
+  connection.controlEncrypted = true;
+  connection.bufferSize = 0;
+  connection.secure = true;
+}
+
 const DATA_GUARD = Symbol.for('cos-ftp-server.tls-data-guard');
 const ACTIVE_PATCHED = Symbol.for('cos-ftp-server.tls-active');
 

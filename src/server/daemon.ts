@@ -80,6 +80,7 @@ export async function startDaemon(config: ServerConfig, logger: Logger, options:
     {
       address: network.listenAddress,
       port: gateway.port,
+      ...(gateway.implicitTlsPort !== undefined ? { implicitTlsPort: gateway.implicitTlsPort } : {}),
       passivePorts: `${network.passivePortMin}-${network.passivePortMax}`,
       masqueradeAddress: network.masqueradeAddress ?? null,
       proxyTrusted: network.proxyProtocol?.trusted.map(formatAddressRange) ?? null,

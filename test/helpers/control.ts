@@ -1,5 +1,6 @@
 // A raw FTP control connection for tests that check exact reply codes (no client library in between).
 import net from 'node:net';
+import tls from 'node:tls';
 
 export interface Reply {
   code: number;
@@ -47,6 +48,22 @@ export class ControlConnection {
   /** A control connection over a socket already connected (e.g. a TLS socket after AUTH TLS). */
   static over(socket: net.Socket): ControlConnection {
     return new ControlConnection(socket);
+  }
+
+  /**
+   * Sends AUTH TLS and continues over TLS (a certificate that need not be trusted): a new ControlConnection on the
+   * encrypted socket; this one must not be used any more.
+   */
+  async upgrade(): Promise<ControlConnection> {
+    const r = await this.send('AUTH TLS');
+    if (r.code !== 234) throw new Error(`AUTH TLS: ${r.text}`);
+    this.socket.removeAllListeners('data');
+    const secure = tls.connect({ socket: this.socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    return new ControlConnection(secure);
   }
 
   /** True once the server closed the connection (and every reply it sent has been read). */

@@ -326,3 +326,50 @@ describe('FTPS protocol rules', () => {
     c.close();
   });
 });
+
+describe('implicit FTPS (implicit_ssl)', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ network: { tls: { certFile, keyFile, forceLogins: true, forceData: true, implicitPort: 0 } } });
+  });
+  after(async () => stack?.close());
+
+  test('implicit_ssl and implicit_ssl_port are read and need ssl_enable', () => {
+    const on = parseConfig(`${ACCOUNT}[TLS]\nssl_enable = true\nrsa_cert_file = ${certFile}\nrsa_private_key_file = ${keyFile}\nimplicit_ssl = true\n`, path.join(dir, 'i.conf'));
+    assert.equal(on.config.network.tls?.implicitPort, 990);
+    assert.throws(() => parseConfig(`${ACCOUNT}[TLS]\nimplicit_ssl = true\n`, 'x'), /\[TLS\] implicit_ssl = true needs ssl_enable = true/);
+    assert.throws(() => parseConfig(`${ACCOUNT}[TLS]\nimplicit_ssl_port = 99999\n`, 'x'), /\[TLS\] implicit_ssl_port/);
+  });
+
+  test("curl ftps:// (TLS from the first byte): upload, listing and download byte-identical, data protected", async () => {
+    const port = stack.gateway.implicitTlsPort;
+    assert.ok(port);
+    const body = randomBytes(300_000);
+    const src = path.join(dir, 'implicit-up.bin');
+    writeFileSync(src, body);
+    const url = (p: string): string => `ftps://user1:pass1@127.0.0.1:${port}/${p}`;
+    const put = await run('curl', ['-sS', '-k', '-T', src, url('implicit.bin')]);
+    assert.equal(put.code, 0, put.stderr);
+    const list = await run('curl', ['-sS', '-k', url('')]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /implicit\.bin/);
+    const out = path.join(dir, 'implicit-down.bin');
+    const get = await run('curl', ['-sS', '-k', '-o', out, url('implicit.bin')]);
+    assert.equal(get.code, 0, get.stderr);
+    assert.equal(sha256(readFileSync(out)), sha256(body));
+  });
+
+  test('a plain-text client on the implicit port gets nothing and is closed; the explicit port still works', async () => {
+    const port = stack.gateway.implicitTlsPort as number;
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    let got = '';
+    s.on('data', (c: Buffer) => (got += c.toString('latin1')));
+    s.write('USER user1\r\n');
+    await new Promise((resolve) => s.once('close', resolve));
+    assert.doesNotMatch(got, /^2\d\d /m);
+    const c = await ControlConnection.open(stack.ftpPort);
+    assert.equal((await c.read()).code, 220);
+    c.close();
+  });
+});
