@@ -77,7 +77,9 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   RNFR: spec(true, 'write', 'none', 'required', 'RNFR <path>'),
   RNTO: spec(true, 'write', 'none', 'required', 'RNTO <path>'),
   SIZE: spec(true, 'read', 'none', 'required', 'SIZE <path>'),
-  MDTM: spec(true, 'read', 'none', 'required', 'MDTM [<time>] <path>'),
+  // Reading a time needs read, setting one (`MDTM time path`) write: the handler checks which (an upload-only account
+  // running ncftp sets times).
+  MDTM: spec(true, 'none', 'none', 'required', 'MDTM [<time>] <path>'),
   MFMT: spec(true, 'write', 'none', 'required', 'MFMT <time> <path>'),
   MLST: spec(true, 'read', 'none', 'optional', 'MLST [<path>]'),
   SITE: spec(true, 'none', 'none', 'required', 'SITE <subcommand> [<arguments>]'),

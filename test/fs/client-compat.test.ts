@@ -27,6 +27,7 @@ before(async () => {
     accounts: [
       ...USERS.map((u) => ({ userName: u, password: `${u}-pass`, bucket: BUCKET, prefix: `compat/${u}` })),
       { userName: 'whole', password: 'whole-pass', bucket: BUCKET },
+      { userName: 'upload-only', password: 'upload-only-pass', bucket: BUCKET, prefix: 'compat/upload-only', authority: 'W' },
     ],
   });
   work = mkdtempSync(path.join(tmpdir(), 'client-compat-'));
@@ -327,6 +328,20 @@ describe('MFMT and MDTM set form: a time kept as object metadata', () => {
     assert.equal(head.headers?.['cache-control'], 'max-age=60');
     const body = await cos.getObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'compat/raw/times/u.txt' });
     assert.equal(String(body.Body), 'timed');
+  });
+
+  test('an upload-only account (authority W) may set a time but not read one', async () => {
+    await putObject(stack.cos(), BUCKET, 'compat/upload-only/up.txt', 'up');
+    const s = await RawFtp.open(stack.ftpPort, 'upload-only', 'upload-only-pass');
+    try {
+      assert.equal((await s.send('MDTM 20200102030405 up.txt')).code, 213);
+      assert.equal((await s.send('MFMT 20200102030405 up.txt')).code, 213);
+      const read = await s.send('MDTM up.txt');
+      assert.equal(read.code, 550, read.text);
+      assert.match(read.text, /Permission denied/);
+    } finally {
+      s.close();
+    }
   });
 
   test('beyond one copy (5 GB on COS; 1 MiB here) MFMT is a multipart copy onto itself; bytes and time kept, no upload left', async () => {
