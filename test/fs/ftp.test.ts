@@ -182,11 +182,13 @@ describe('listings', () => {
   test('LIST accepts -a, -l, -la as options, and lists a file given by name', async () => {
     const s = await raw();
     try {
-      const plain = await s.lines('LIST /ls');
+      // A folder without a marker shows the current time, so two listings may straddle a minute: compare without it.
+      const undated = (lines: string[]): string[] => lines.map((l) => l.replace(/ \w{3} [ \d]\d (\d\d:\d\d| \d{4}) /, ' '));
+      const plain = undated(await s.lines('LIST /ls'));
       assert.equal(plain.length, 2);
-      for (const opt of ['-a', '-l', '-la', '-al', '-a -l']) assert.deepEqual(await s.lines(`LIST ${opt} /ls`), plain, opt);
+      for (const opt of ['-a', '-l', '-la', '-al', '-a -l']) assert.deepEqual(undated(await s.lines(`LIST ${opt} /ls`)), plain, opt);
       assert.equal((await s.send('CWD /ls')).code, 250);
-      assert.deepEqual(await s.lines('LIST -la'), plain);
+      assert.deepEqual(undated(await s.lines('LIST -la')), plain);
       const file = await s.lines('LIST one.txt');
       assert.equal(file.length, 1);
       assert.match(file[0], /^-rw-rw-rw- 1 ftp ftp +5 \w{3} [ \d]\d (\d\d:\d\d| \d{4}) one\.txt$/);
