@@ -229,3 +229,44 @@ describe('PROXY protocol and AUTH TLS', () => {
     }
   });
 });
+
+describe('PROXY protocol: per-address limits and bans', () => {
+  it('max_per_ip and the login ban count the address in the header, not the balancer', async () => {
+    const log = collectingLogger();
+    const stack = await startStack({
+      logger: log.logger,
+      network: { proxyProtocol: { trusted: [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' }] } },
+      limits: { maxPerIp: 2, banMaxLoginFails: 3, banFindTimeMs: 60_000 },
+    });
+    try {
+      // Two sessions of 127.0.0.5 through the balancer; a third is refused, while 127.0.0.6 still gets in.
+      const first = await session(stack, v1('127.0.0.5', 40010));
+      const second = await session(stack, v1('127.0.0.5', 40011));
+      const third = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { preamble: v1('127.0.0.5', 40012) });
+      assert.equal((await third.read()).code, 421);
+      const other = await session(stack, v1('127.0.0.6', 40013));
+      assert.deepEqual(
+        log.lines.filter((l) => l.msg === 'connection refused').map((l) => l.ip),
+        ['127.0.0.5'],
+      );
+
+      // Three wrong passwords from 127.0.0.7 ban 127.0.0.7 only.
+      const guesser = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { preamble: v1('127.0.0.7', 40014) });
+      assert.equal((await guesser.read()).code, 220);
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await guesser.send('USER user1')).code, 331);
+        // The third failure also ends the connection (max_login_fails): 421 instead of 530.
+        assert.equal((await guesser.send('PASS wrong')).code, i < 2 ? 530 : 421);
+      }
+      await guesser.waitClosed(3000);
+      const banned = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { preamble: v1('127.0.0.7', 40015) });
+      assert.equal((await banned.read()).code, 421);
+      assert.deepEqual(log.lines.filter((l) => l.msg === 'address banned').map((l) => l.ip), ['127.0.0.7']);
+      assert.deepEqual([...new Set(log.lines.filter((l) => l.msg === 'login failed').map((l) => l.ip))], ['127.0.0.7']);
+      const stillWelcome = await session(stack, v1('127.0.0.8', 40016));
+      for (const c of [first, second, third, other, guesser, banned, stillWelcome]) c.close();
+    } finally {
+      await stack.close();
+    }
+  });
+});
