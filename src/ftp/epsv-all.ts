@@ -1,6 +1,7 @@
 // EPSV ALL (RFC 2428 section 4): the client tells a NAT or firewall in between that it will only use EPSV, and the
 // server must answer 200 and refuse every other way of setting up a data connection (PORT, PASV, EPRT) afterwards.
 // ftp-srv read `ALL` as a protocol number, opened a passive port and answered 229.
+import { commandsUsing } from './command-table';
 
 interface DataSetupConnection {
   reply(code: number, ...messages: string[]): PromiseLike<unknown>;
@@ -21,7 +22,7 @@ const GUARDED = Symbol.for('cos-ftp-server.epsv-all');
 /** Sessions that sent EPSV ALL (a WeakSet: nothing to clean up when the connection goes). */
 const epsvOnly = new WeakSet<object>();
 
-/** Wraps whatever EPSV/PASV/PORT/EPRT handlers are installed (call it after the other layers' wrappers). */
+/** Wraps whatever EPSV and other data set-up handlers are installed (call it after the other layers' wrappers). */
 export function installEpsvAll(): void {
   const epsv = registry.EPSV;
   if (epsv && !epsv[GUARDED]) {
@@ -36,7 +37,8 @@ export function installEpsvAll(): void {
       },
     };
   }
-  for (const name of ['PASV', 'PORT', 'EPRT']) {
+  // Every other way of setting one up, as the command table declares them (PASV, PORT, EPRT).
+  for (const name of commandsUsing('setup').filter((n) => n !== 'EPSV')) {
     const entry = registry[name];
     if (!entry || entry[GUARDED]) continue;
     const original = entry.handler;
