@@ -190,42 +190,85 @@ describe('PROXY protocol: an address not in proxy_trusted', () => {
   });
 });
 
-describe('PROXY protocol and AUTH TLS', () => {
-  it("the session keeps the client's address once the control connection is encrypted", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'proxy-tls-'));
+describe('PROXY protocol and TLS', () => {
+  let dir: string;
+  let stack: Stack;
+  let lines: LogLine[];
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'proxy-tls-'));
     const certFile = path.join(dir, 'cert.pem');
     const keyFile = path.join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
     const log = collectingLogger();
-    const stack = await startStack({
+    lines = log.lines;
+    stack = await startStack({
       logger: log.logger,
       network: {
         proxyProtocol: { trusted: [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' }] },
-        tls: { certFile, keyFile, forceLogins: true, forceData: false },
+        tls: { certFile, keyFile, forceLogins: true, forceData: false, implicitPort: 0 },
       },
     });
-    try {
-      await stack.cos().putObject({ ...stack.bucket(), Key: 'hello.txt', Body: 'hello' });
-      const plain = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { preamble: v1('127.0.0.5') });
-      assert.equal((await plain.read()).code, 220);
-      assert.equal((await plain.send('AUTH TLS')).code, 234);
-      plain.socket.removeAllListeners('data');
-      const secure = tls.connect({ socket: plain.socket, rejectUnauthorized: false });
-      await new Promise((resolve) => secure.once('secureConnect', resolve));
-      const control = ControlConnection.over(secure);
-      assert.equal((await control.send('USER user1')).code, 331);
-      assert.equal((await control.send('PASS pass1')).code, 230);
-      assert.equal(log.lines.find((l) => l.msg === 'login')?.ip, '127.0.0.5');
-      // PROT C (the default): a clear data connection, which must come from the client named in the header.
-      const pasv = await control.send('PASV');
-      const data = dataConnection(pasvPort(pasv.text), '127.0.0.5');
-      assert.equal((await control.send('RETR hello.txt')).code, 150);
-      assert.equal((await control.read()).code, 226);
-      assert.equal(await data, 'hello');
-      control.close();
-    } finally {
-      await stack.close();
-      rmSync(dir, { recursive: true, force: true });
+    await stack.cos().putObject({ ...stack.bucket(), Key: 'hello.txt', Body: 'hello' });
+  });
+  after(async () => {
+    await stack.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("AUTH TLS: the session keeps the client's address once the control connection is encrypted", async () => {
+    const plain = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { preamble: v1('127.0.0.5') });
+    assert.equal((await plain.read()).code, 220);
+    assert.equal((await plain.send('AUTH TLS')).code, 234);
+    plain.socket.removeAllListeners('data');
+    const secure = tls.connect({ socket: plain.socket, rejectUnauthorized: false });
+    await new Promise((resolve) => secure.once('secureConnect', resolve));
+    const control = ControlConnection.over(secure);
+    assert.equal((await control.send('USER user1')).code, 331);
+    assert.equal((await control.send('PASS pass1')).code, 230);
+    assert.equal(lines.filter((l) => l.msg === 'login').pop()?.ip, '127.0.0.5');
+    // PROT C (the default): a clear data connection, which must come from the client named in the header.
+    const pasv = await control.send('PASV');
+    const data = dataConnection(pasvPort(pasv.text), '127.0.0.5');
+    assert.equal((await control.send('RETR hello.txt')).code, 150);
+    assert.equal((await control.read()).code, 226);
+    assert.equal(await data, 'hello');
+    control.close();
+  });
+
+  it('implicit TLS: the header is read before the handshake, also with the ClientHello in the same segment', async () => {
+    const port = stack.gateway.implicitTlsPort as number;
+    const raw = net.connect({ port, host: '127.0.0.1' });
+    await new Promise((resolve) => raw.once('connect', resolve));
+    // Corked: the header and the ClientHello leave in one write, as a balancer may forward them.
+    raw.cork();
+    raw.write(v1('127.0.0.6'));
+    const secure = tls.connect({ socket: raw, rejectUnauthorized: false });
+    process.nextTick(() => raw.uncork());
+    await new Promise((resolve) => secure.once('secureConnect', resolve));
+    const control = ControlConnection.over(secure);
+    assert.equal((await control.read()).code, 220);
+    assert.equal((await control.send('USER user1')).code, 331);
+    assert.equal((await control.send('PASS pass1')).code, 230);
+    assert.equal(lines.filter((l) => l.msg === 'login').pop()?.ip, '127.0.0.6');
+    control.close();
+  });
+
+  it('implicit TLS from an address not in proxy_trusted, or without a header: closed before any handshake', async () => {
+    const port = stack.gateway.implicitTlsPort as number;
+    for (const from of ['127.0.0.6', '127.0.0.1']) {
+      const before = lines.length;
+      const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
+      const secure = tls.connect({ socket, rejectUnauthorized: false });
+      const outcome = await new Promise<string>((resolve) => {
+        secure.once('secureConnect', () => resolve('handshake'));
+        secure.once('error', (err: Error) => resolve(err.message));
+        secure.once('close', () => resolve('closed'));
+      });
+      secure.destroy();
+      assert.notEqual(outcome, 'handshake', from);
+      const warned = lines.slice(before).find((l) => l.msg.startsWith('PROXY protocol'));
+      assert.ok(warned, `logged for ${from}`);
     }
   });
 });
