@@ -165,7 +165,10 @@ export class ReadYourWrites implements ObjectStore {
     }
     const gone = new Set<string>();
     for (const o of page.objects) {
-      if (this.memory.wasDeleted(o.key) && !(await this.head(o.key, opts))) gone.add(o.key);
+      if (!this.memory.wasDeleted(o.key)) continue;
+      // Not this.head: its not-found would forget the delete, and the next listing would show the key again.
+      if (await this.inner.head(o.key, opts)) this.memory.forget(o.key);
+      else gone.add(o.key);
     }
     if (added.length === 0 && gone.size === 0) return page;
     let entries: Entry[] = [

@@ -94,6 +94,8 @@ describe('listing after a delete (deleted keys linger in GET Bucket)', () => {
     try {
       assert.equal((await s.send('DELE /lg/x')).code, 250);
       assert.deepEqual(await s.lines('NLST /lg'), ['/lg/y']);
+      // Still hidden on the next listing: confirming the delete must not forget it.
+      assert.deepEqual(await s.lines('NLST /lg'), ['/lg/y']);
       // Another tool deletes lg2/b: this server cannot know, the listing still shows it, the copy finds it gone.
       await cos().deleteObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'lg2/b' });
       assert.equal((await s.send('RNFR /lg2')).code, 350);
