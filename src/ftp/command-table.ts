@@ -5,7 +5,8 @@
 //
 // New commands: add a line here and the handler in src/ftp/commands/ (one file per command or small family).
 
-/** What a command may touch, checked against the account's authority before the handler runs. */
+/** What a command may touch, checked against the account's authority before the handler runs; delete is write plus
+ *  delete_enable (DELE, RMD, and renames, which delete the source). */
 export type Permission = 'read' | 'write' | 'delete' | 'none';
 
 /** required: 501 without one; optional; none: 501 with one. */
@@ -74,8 +75,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   RMD: spec(true, 'delete', 'none', 'required', 'RMD <path>'),
   XRMD: spec(true, 'delete', 'none', 'required', 'XRMD <path>'),
   DELE: spec(true, 'delete', 'none', 'required', 'DELE <path>'),
-  RNFR: spec(true, 'write', 'none', 'required', 'RNFR <path>'),
-  RNTO: spec(true, 'write', 'none', 'required', 'RNTO <path>'),
+  RNFR: spec(true, 'delete', 'none', 'required', 'RNFR <path>'),
+  RNTO: spec(true, 'delete', 'none', 'required', 'RNTO <path>'),
   SIZE: spec(true, 'read', 'none', 'required', 'SIZE <path>'),
   // Reading a time needs read, setting one (`MDTM time path`) write: the handler checks which (an upload-only account
   // running ncftp sets times).

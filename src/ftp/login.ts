@@ -9,7 +9,7 @@ import { verifyPassword } from '../util/password-hash';
 import type { AccountContext, GatewayContext } from '../server/context';
 import type { TlsServerOptions } from './tls';
 import { admissionOf } from './admission';
-import { gatewayOf } from './registry';
+import { gatewayOf, once, setCommand } from './registry';
 
 export type LoginListener = (
   data: { connection: FtpConnection; username: string; password: string },
@@ -94,25 +94,14 @@ interface LoginConnection {
   reply(code: number, ...messages: unknown[]): PromiseLike<unknown>;
 }
 
-interface CommandArgs {
-  log: Logger;
-  command: { directive: string; arg: string | null };
-}
-
-interface RegistryEntry {
-  directive: string | string[];
-  handler: (this: LoginConnection, args: CommandArgs) => unknown;
-  syntax: string;
-  description: string;
-  flags?: { no_auth?: boolean; feat?: string };
-}
 
 /** Replaces ftp-srv's USER and PASS. */
 export function installLoginCommands(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry>;
-  registry.USER = {
-    directive: 'USER',
+  once('login-commands', installUserPass);
+}
+
+function installUserPass(): void {
+  setCommand<LoginConnection>('USER', {
     handler({ command }) {
       const name = command.arg;
       if (!name) return this.reply(501, 'Must provide username.');
@@ -129,10 +118,8 @@ export function installLoginCommands(): void {
     },
     syntax: '{{cmd}} <username>',
     description: 'Authentication username',
-    flags: { no_auth: true },
-  };
-  registry.PASS = {
-    directive: 'PASS',
+  });
+  setCommand<LoginConnection>('PASS', {
     async handler({ command }) {
       if (!this.username) return this.reply(503, 'Login with USER first.');
       if (this.authenticated) return this.reply(202, 'Already logged in.');
@@ -156,6 +143,5 @@ export function installLoginCommands(): void {
     },
     syntax: '{{cmd}} <password>',
     description: 'Authentication password',
-    flags: { no_auth: true },
-  };
+  });
 }

@@ -2,11 +2,7 @@
 // PASV handler is wrapped to remember each client's control-connection local address just before it runs.
 import { lookup } from 'node:dns/promises';
 import type { Server, Socket } from 'node:net';
-
-interface RegistryEntry {
-  handler: (this: PasvConnection, args: unknown) => unknown;
-  [key: string]: unknown;
-}
+import { once, wrapCommand } from './registry';
 
 interface PasvConnection {
   ip?: string;
@@ -14,9 +10,6 @@ interface PasvConnection {
   connector?: { type?: string | false; dataServer?: Server | null; closeSocket?(): void };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry>;
-const WRAPPED = Symbol.for('cos-ftp-server.pasv-local-address');
 
 /** Last control-connection local address seen per client address (multi-homed servers: PASV answers per route). */
 const localAddressByClient = new Map<string, string>();
@@ -52,23 +45,23 @@ export function closePreviousPassive(connection: PasvConnection): void {
  * closed, and for PASV the control connection's local address is remembered for the announced address.
  */
 export function installPassiveAddressTracking(): void {
-  for (const directive of ['PASV', 'EPSV']) {
-    const entry = registry[directive];
-    if (!entry || (entry.handler as unknown as Record<symbol, boolean>)[WRAPPED]) continue;
-    const original = entry.handler;
-    const wrapped = function (this: PasvConnection, args: unknown): unknown {
-      closePreviousPassive(this);
-      const client = this.ip;
-      const local = plainIpv4(this.commandSocket?.localAddress);
-      if (directive === 'PASV' && client && local) {
-        if (localAddressByClient.size >= MAX_REMEMBERED) localAddressByClient.clear();
-        localAddressByClient.set(client, local);
-      }
-      return original.call(this, args);
-    };
-    (wrapped as unknown as Record<symbol, boolean>)[WRAPPED] = true;
-    entry.handler = wrapped;
-  }
+  once('passive-address', () => {
+    for (const directive of ['PASV', 'EPSV']) {
+      wrapCommand(directive, (original) =>
+        function (args) {
+          const session = this as typeof this & PasvConnection;
+          closePreviousPassive(session);
+          const client = session.ip;
+          const local = plainIpv4(session.commandSocket?.localAddress);
+          if (directive === 'PASV' && client && local) {
+            if (localAddressByClient.size >= MAX_REMEMBERED) localAddressByClient.clear();
+            localAddressByClient.set(client, local);
+          }
+          return original.call(this, args);
+        },
+      );
+    }
+  });
 }
 
 /** The `pasv_url` option for ftp-srv: the masquerade address when set, else the control connection's address. */

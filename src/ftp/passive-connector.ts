@@ -16,7 +16,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { admitProxied, proxyGateForPeer } from './proxy/gate';
 import { PASSIVE_PORT_TRIES, randomPassivePort, sameAddress, waitForDataSocket } from './data-policy';
-import { gatewayOf } from './registry';
+import { gatewayOf, once } from './registry';
 import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls';
 
 /** accept_timeout when the gateway is unknown (vsftpd's default). */
@@ -57,7 +57,6 @@ interface PassiveInternals {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Passive = require('ftp-srv/src/connector/passive') as { prototype: PassiveInternals };
-const PATCHED = Symbol.for('cos-ftp-server.passive-connector');
 
 /** Passive data ports listening now, across the process (a metrics gauge). */
 export const passivePorts = { inUse: 0 };
@@ -160,8 +159,11 @@ function listenPassive(this: PassiveInternals, server: FtpSrvServer, port: numbe
 
 /** Replaces ftp-srv's passive listener set-up (once per process). */
 export function installPassiveConnector(): void {
-  const proto = Passive.prototype as PassiveInternals & { [PATCHED]?: boolean };
-  if (proto[PATCHED]) return;
+  once('passive-connector', patchPassive);
+}
+
+function patchPassive(): void {
+  const proto = Passive.prototype;
   proto.setupServer = setupServer;
   // ftp-srv waited 5 s for the client's connection after a transfer command, then kept polling forever;
   // accept_timeout is the setting, and the wait ends as soon as the listener is gone.
@@ -174,5 +176,4 @@ export function installPassiveConnector(): void {
       options?.delay ?? 50,
     );
   };
-  proto[PATCHED] = true;
 }

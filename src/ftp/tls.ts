@@ -11,7 +11,9 @@
 //   control connection's own state is `controlEncrypted`.
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
+import { commandsUsing } from './command-table';
 import { discardPendingInput } from './control-lines';
+import { once, setCommand, wrapCommand } from './registry';
 
 /** A TLS handshake (control or data) not done within this time closes the connection. */
 export const HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -39,14 +41,6 @@ interface TlsConnection {
   ip?: string;
   _handleData(data: Buffer): void;
   reply(code: number, message?: string): PromiseLike<unknown>;
-}
-
-interface RegistryEntry {
-  directive: string | string[];
-  handler: (this: TlsConnection, args: { command: { arg: string | null } }) => unknown;
-  syntax: string;
-  description: string;
-  flags?: { no_auth?: boolean; feat?: string };
 }
 
 const contexts = new WeakMap<tls.SecureContextOptions, tls.SecureContext>();
@@ -123,9 +117,6 @@ export function startEncrypted(connection: Pick<TlsConnection, 'controlEncrypted
   connection.secure = true;
 }
 
-const DATA_GUARD = Symbol.for('cos-ftp-server.tls-data-guard');
-const ACTIVE_PATCHED = Symbol.for('cos-ftp-server.tls-active');
-
 interface ActiveConnector {
   waitForConnection(options?: object): PromiseLike<unknown>;
 }
@@ -133,10 +124,8 @@ interface ActiveConnector {
 /** ftp-srv's active mode wraps its TLS data socket itself: give it the same deadline and deferred end. */
 function patchActiveConnector(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Active = require('ftp-srv/src/connector/active') as { prototype: ActiveConnector & { [ACTIVE_PATCHED]?: true } };
+  const Active = require('ftp-srv/src/connector/active') as { prototype: ActiveConnector };
   const proto = Active.prototype;
-  if (proto[ACTIVE_PATCHED]) return;
-  proto[ACTIVE_PATCHED] = true;
   const wait = proto.waitForConnection;
   const prepared = new WeakSet<tls.TLSSocket>();
   proto.waitForConnection = function (this: ActiveConnector, options?: object) {
@@ -153,10 +142,11 @@ function patchActiveConnector(): void {
 
 /** Replaces ftp-srv's AUTH, PBSZ and PROT; with force_local_data_ssl, data set-up needs PROT P. */
 export function installTlsUpgrade(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry & { [DATA_GUARD]?: true }>;
-  registry.AUTH = {
-    directive: 'AUTH',
+  once('tls', installTlsCommands);
+}
+
+function installTlsCommands(): void {
+  setCommand<TlsConnection>('AUTH', {
     handler({ command }) {
       const method = (command.arg ?? '').trim().toUpperCase();
       const options = this.server.options.tls;
@@ -169,10 +159,9 @@ export function installTlsUpgrade(): void {
     },
     syntax: '{{cmd}} TLS',
     description: 'Encrypt the control connection (explicit FTPS)',
-    flags: { no_auth: true, feat: 'AUTH TLS' },
-  };
-  registry.PBSZ = {
-    directive: 'PBSZ',
+    flags: { feat: 'AUTH TLS' },
+  });
+  setCommand<TlsConnection>('PBSZ', {
     handler() {
       if (!this.controlEncrypted) return this.reply(503, 'AUTH TLS first.');
       this.bufferSize = 0;
@@ -180,10 +169,9 @@ export function installTlsUpgrade(): void {
     },
     syntax: '{{cmd}} 0',
     description: 'Protection buffer size (always 0 with TLS)',
-    flags: { no_auth: true, feat: 'PBSZ' },
-  };
-  registry.PROT = {
-    directive: 'PROT',
+    flags: { feat: 'PBSZ' },
+  });
+  setCommand<TlsConnection>('PROT', {
     handler({ command }) {
       if (!this.controlEncrypted) return this.reply(503, 'AUTH TLS first.');
       if (this.bufferSize === false || this.bufferSize === undefined) return this.reply(503, 'PBSZ first.');
@@ -202,23 +190,19 @@ export function installTlsUpgrade(): void {
     },
     syntax: '{{cmd}} P|C',
     description: 'Data channel protection level',
-    flags: { no_auth: true, feat: 'PROT' },
-  };
+    flags: { feat: 'PROT' },
+  });
   patchActiveConnector();
-  // force_local_data_ssl: refuse to set up a data connection that would be clear text (vsftpd's reply).
-  for (const name of ['PASV', 'EPSV', 'PORT', 'EPRT']) {
-    const entry = registry[name] as (typeof registry)[string] | undefined;
-    if (!entry || entry[DATA_GUARD]) continue;
-    const original = entry.handler;
-    registry[name] = {
-      ...entry,
-      [DATA_GUARD]: true,
-      handler(args) {
+  // force_local_data_ssl: refuse to set up a data connection that would be clear text (vsftpd's reply). The
+  // table's data set-up commands (PASV, EPSV, PORT, EPRT).
+  for (const name of commandsUsing('setup')) {
+    wrapCommand<TlsConnection>(name, (original) =>
+      function (args) {
         if (this.server.options.tlsRequiredForData && !this.secure) {
           return this.reply(521, 'Data connections must be encrypted (AUTH TLS, PBSZ 0, PROT P).');
         }
         return original.call(this, args);
       },
-    };
+    );
   }
 }

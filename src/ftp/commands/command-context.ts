@@ -2,6 +2,7 @@
 // CosFileSystem, and one way to turn any failure into its reply. Shared by the command modules of this layer.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { RegistryEntry as BaseEntry } from '../registry';
 import type { CosFileSystem } from '../../filesystem/cos-filesystem';
 import { replyOf } from '../../filesystem/errors';
 
@@ -27,13 +28,8 @@ export interface CommandArgs {
   previous_command?: { directive?: string };
 }
 
-export interface RegistryEntry {
-  directive: string | string[];
-  handler: (this: FsConnection, args: CommandArgs) => unknown;
-  syntax: string;
-  description: string;
-  flags?: { no_auth?: boolean; feat?: string };
-}
+/** A registry entry whose handler runs on a file-system session. */
+export type RegistryEntry = BaseEntry<FsConnection>;
 
 
 export function cosFs(connection: FsConnection): CosFileSystem | undefined {

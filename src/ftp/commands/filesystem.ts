@@ -7,6 +7,7 @@ import { type CommandArgs, type FsConnection, type Letter, type RegistryEntry, c
 import { ReplyError, replyOf } from '../../util/reply-error';
 import { mdtmHandler, mfmtHandler } from './mtime';
 import { siteHandler } from './site';
+import { once, setCommand, wrapCommand } from '../registry';
 import { type Entry, lsLine, mlsxLine } from '../../filesystem/format';
 import { splitListArgs } from '../../filesystem/list-args';
 
@@ -155,10 +156,12 @@ const cdup = withFs('CDUP', async (fs, c) => {
 });
 
 export function installListingCommands(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry>;
+  once('filesystem-commands', installFilesystemCommands);
+}
+
+function installFilesystemCommands(): void {
   const put = (names: string[], entry: Omit<RegistryEntry, 'directive'>): void => {
-    for (const name of names) registry[name] = { directive: names, ...entry };
+    for (const name of names) setCommand<FsConnection>(name, { directive: names, ...entry });
   };
 
   put(['LIST'], {
@@ -282,17 +285,11 @@ export function installListingCommands(): void {
   });
 
   // OPTS MLST: every fact is always sent; acknowledge the client's choice instead of ftp-srv's 501.
-  const opts = registry.OPTS;
-  if (opts && !(opts as { cosWrapped?: boolean }).cosWrapped) {
-    const original = opts.handler;
-    registry.OPTS = {
-      ...opts,
-      handler(args) {
-        const [option] = (args.command.arg ?? '').split(' ');
-        if (option.toUpperCase() === 'MLST') return this.reply(200, 'MLST OPTS type;size;modify;perm;');
-        return original.call(this, args);
-      },
-    };
-    (registry.OPTS as { cosWrapped?: boolean }).cosWrapped = true;
-  }
+  wrapCommand('OPTS', (original) =>
+    function (args) {
+      const [option] = (args.command.arg ?? '').split(' ');
+      if (option.toUpperCase() === 'MLST') return this.reply(200, 'MLST OPTS type;size;modify;perm;');
+      return original.call(this, args);
+    },
+  );
 }

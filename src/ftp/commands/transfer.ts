@@ -16,67 +16,26 @@ import {
 import { type Direction, TransferRecord, targetOf } from '../../transfer/transfer-record';
 import { CosUploadStream } from '../../transfer/upload-stream';
 import { CosDownloadStream } from '../../transfer/download-stream';
-import { gatewayOf } from '../registry';
-
-interface RegistryEntry {
-  directive: string;
-  handler: (this: TransferConnection, args: CommandArgs) => Promise<unknown>;
-  syntax: string;
-  description: string;
-  flags?: { feat?: string; no_auth?: boolean };
-}
+import { gatewayOf, once, setCommand } from '../registry';
 
 type StoreMode = 'STOR' | 'APPE' | 'STOU';
 
-/** Marks the registry entries installed here, so that a second gateway in the process keeps them (and any
- *  wrappers other layers put around their handlers). */
-const INSTALLED = Symbol.for('cos-ftp-server.transfer-commands');
-
 export function installTransferCommands(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require('ftp-srv/src/commands/registry') as Record<string, RegistryEntry & { [INSTALLED]?: true }>;
-  if (registry.STOR?.[INSTALLED]) return;
-  registry.STOR = {
-    directive: 'STOR',
-    handler(args) {
-      return store(this, args, 'STOR');
-    },
-    syntax: '{{cmd}} <path>',
-    description: 'Store data as a file at the server site',
-  };
-  registry.APPE = {
-    directive: 'APPE',
-    handler(args) {
-      return store(this, args, 'APPE');
-    },
-    syntax: '{{cmd}} <path>',
-    description: 'Append to a file',
-  };
-  registry.STOU = {
-    directive: 'STOU',
-    handler(args) {
-      return store(this, args, 'STOU');
-    },
-    syntax: '{{cmd}}',
-    description: 'Store file uniquely',
-  };
-  registry.RETR = {
-    directive: 'RETR',
-    handler(args) {
-      return retrieve(this, args);
-    },
-    syntax: '{{cmd}} <path>',
-    description: 'Retrieve a copy of the file',
-  };
-  registry.ABOR = {
-    directive: 'ABOR',
-    handler() {
-      return abort(this);
-    },
-    syntax: '{{cmd}}',
-    description: 'Abort an active file transfer',
-  };
-  for (const directive of ['STOR', 'APPE', 'STOU', 'RETR', 'ABOR']) registry[directive][INSTALLED] = true;
+  once('transfer-commands', () => {
+    const command = (directive: string, syntax: string, description: string, run: (c: TransferConnection, args: CommandArgs) => Promise<unknown>): void =>
+      setCommand<TransferConnection>(directive, {
+        handler(args) {
+          return run(this, args);
+        },
+        syntax,
+        description,
+      });
+    command('STOR', '{{cmd}} <path>', 'Store data as a file at the server site', (c, args) => store(c, args, 'STOR'));
+    command('APPE', '{{cmd}} <path>', 'Append to a file', (c, args) => store(c, args, 'APPE'));
+    command('STOU', '{{cmd}}', 'Store file uniquely', (c, args) => store(c, args, 'STOU'));
+    command('RETR', '{{cmd}} <path>', 'Retrieve a copy of the file', (c, args) => retrieve(c, args));
+    command('ABOR', '{{cmd}}', 'Abort an active file transfer', (c) => abort(c));
+  });
 }
 
 /** Takes the REST offset and clears it at once, so that no path (failures included) leaves it for the next command. */
