@@ -13,7 +13,7 @@ import { type FtpSession, type ParsedCommand, gatewayOf, once } from './registry
 
 export type { ParsedCommand } from './registry';
 
-/** A control line longer than this without CRLF is refused and the connection closed. */
+/** A control line longer than this (with or without its CRLF) is refused and the connection closed. */
 export const MAX_LINE_BYTES = 16 * 1024;
 /** Commands queued beyond this pause reading from the client until the queue drains. */
 const MAX_QUEUED = 64;
@@ -167,17 +167,22 @@ function handleData(this: PatchedConnection, data: Buffer | string): void {
   const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const { lines, rest } = splitLines(state.pending.length ? Buffer.concat([state.pending, chunk]) : chunk);
   state.pending = Buffer.from(rest);
+  // A too long line is refused whether its CRLF came in the same read or not.
+  let tooLong = state.pending.length > MAX_LINE_BYTES;
   for (const bytes of lines) {
-    const message = decodeUtf8Escaped(stripTelnet(bytes));
-    if (message.trim() === '') continue;
-    const command = this.commands.parse(message);
+    if (bytes.length > MAX_LINE_BYTES) {
+      tooLong = true;
+      break;
+    }
+    // An empty line is answered too (dispatch's 500), as vsftpd does: every line gets exactly one reply.
+    const command = this.commands.parse(decodeUtf8Escaped(stripTelnet(bytes)));
     if (isTransfer(state.running) && commandSpec(command.directive)?.outOfBand) {
       void execute(this, command);
       continue;
     }
     state.queue.push(command);
   }
-  if (state.pending.length > MAX_LINE_BYTES) {
+  if (tooLong) {
     state.pending = Buffer.alloc(0);
     state.queue.length = 0;
     // One reply: more data may arrive before the connection is gone.

@@ -30,6 +30,7 @@ export async function dispatch(session: FtpSession, command: ParsedCommand): Pro
   const log = session.log.child({ directive });
   log.trace({ command: directive === 'PASS' ? { ...command, arg: '********', raw: 'PASS ********' } : command }, 'Handle command');
   try {
+    if (directive === '') return void (await session.reply(500, 'Syntax error, command unrecognized.'));
     if (!spec || !entry?.handler) return void (await session.reply(502, 'Command not implemented.'));
     if (spec.login && !session.authenticated) return void (await session.reply(530, 'Please login with USER and PASS.'));
     if (spec.argument === 'required' && command.arg === null) {

@@ -184,6 +184,32 @@ describe('replies', () => {
     await assert.rejects(c.read(500), 'no second reply');
   });
 
+  it('a too long line that ends with CRLF in the same write: one 500, then closed, the command not run', async () => {
+    const c = await ControlConnection.open(stack.ftpPort);
+    await c.read();
+    c.socket.write(`NOOP ${'x'.repeat(20_000)}\r\n`);
+    const r = await c.read();
+    assert.equal(r.code, 500, r.text);
+    assert.match(r.text, /too long/);
+    assert.ok(await c.waitClosed(5000));
+  });
+
+  it('an empty or blank line, or one made only of Telnet commands, gets one 500 (before and after login)', async () => {
+    const c = await ControlConnection.open(stack.ftpPort);
+    await c.read();
+    for (const line of ['', '   ', '\xff\xf4\xff\xf2']) {
+      c.socket.write(Buffer.from(`${line}\r\n`, 'latin1'));
+      assert.equal((await c.read()).code, 500, JSON.stringify(line));
+      assert.equal((await c.send('NOOP')).code, 200, `after ${JSON.stringify(line)}: no second reply`);
+    }
+    assert.equal((await c.send('USER user1')).code, 331);
+    assert.equal((await c.send('PASS pass1')).code, 230);
+    c.socket.write('\r\n');
+    assert.equal((await c.read()).code, 500);
+    assert.equal((await c.send('PWD')).code, 257);
+    c.close();
+  });
+
   it('commands before login get 530, declared ones without login (FEAT, SYST) are answered', async () => {
     const c = await ControlConnection.open(stack.ftpPort);
     await c.read();
