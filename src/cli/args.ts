@@ -75,8 +75,9 @@ export function parseArgs(argv: string[]): CliOptions {
         if (next === 'argon2id' || next === 'bcrypt') {
           options.hashPassword = next;
           if (inline === undefined) i++;
-        } else if (inline !== undefined) {
-          throw new UsageError(`--hash-password takes argon2id or bcrypt, not ${inline}`);
+        } else if (inline !== undefined || (next !== undefined && !next.startsWith('-'))) {
+          // `--hash-password md5` names a scheme, just not one we have: say so rather than "unknown option md5".
+          throw new UsageError(`--hash-password takes argon2id or bcrypt, not ${next}`);
         } else {
           options.hashPassword = 'argon2id';
         }

@@ -57,6 +57,15 @@ ${account(2, 'plain', 'plain-pass')}${serverSections(path.join(dir, 'logs'))}`,
     assert.match(bcryptHash, /^\$2b\$10\$[./A-Za-z0-9]{53}$/);
   });
 
+  it('--hash-password with an unknown scheme names the schemes it takes (exit 2)', async () => {
+    for (const args of [['--hash-password', 'md5'], ['--hash-password=sha1']]) {
+      const r = await runTool(process.execPath, [BIN, ...args], { input: 'pw\n' });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--hash-password takes argon2id or bcrypt, not (md5|sha1)/);
+      assert.equal(r.stdout, '');
+    }
+  });
+
   it('--hash-password on a terminal asks twice without echo', async () => {
     // A pseudo-terminal, as when an operator types it: the password must not appear in what the terminal shows.
     const script = `
