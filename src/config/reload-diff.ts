@@ -59,6 +59,9 @@ const S3_NAMES: Record<string, string> = {
   cos_bucket: 's3_bucket',
 };
 
+/** A duration held in milliseconds, shown in the seconds its key is written in. */
+const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+
 /** Server-wide keys a reload applies. */
 const LIVE_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> = [
   ['[FILE_OPTION] single_file_max_size', (c) => c.transfer.singleFileMaxSize],
@@ -68,7 +71,10 @@ const LIVE_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> = [
   ['[OPTIONAL] listing_mtime', (c) => c.listingMtime],
   // Admission, bans and timeouts are read per connection and per transfer: new ones get the new values.
   ...(Object.keys(DEFAULT_LIMITS) as Array<keyof ProtocolLimits>).map(
-    (key): [string, (c: ServerConfig) => unknown] => [`[SECURITY] ${LIMIT_KEYS[key]}`, (c) => c.limits[key]],
+    (key): [string, (c: ServerConfig) => unknown] => [
+      `[SECURITY] ${LIMIT_KEYS[key]}`,
+      (c) => (key.endsWith('Ms') ? seconds(c.limits[key]) : c.limits[key]),
+    ],
   ),
   // The certificate and key are read again on every reload (a renewed certificate with the same paths too).
   ['[TLS] rsa_cert_file', (c) => c.network.tls?.certFile],
@@ -91,7 +97,7 @@ const RESTART_FIELDS: Array<[name: string, read: (c: ServerConfig) => unknown]> 
   // `default` depends on the memory free at each load: only a change of what is written counts.
   ['[OPTIONAL] upload_buffer_size', (c) => (c.transfer.uploadBufferSizeDefaulted ? 'default' : c.transfer.uploadBufferSize)],
   ['[METRICS] listen', (c) => (c.metrics ? `${c.metrics.host}:${c.metrics.port}` : undefined)],
-  ['[METRICS] check_interval', (c) => c.metrics?.checkIntervalMs],
+  ['[METRICS] check_interval', (c) => seconds(c.metrics?.checkIntervalMs)],
   ['[OPTIONAL] log_level', (c) => c.log.level],
   ['[OPTIONAL] log_dir', (c) => c.log.dir],
   ['[OPTIONAL] log_rotate_enabled', (c) => c.log.rotateEnabled],

@@ -28,6 +28,20 @@ describe('reload diff', () => {
     assert.deepEqual(diff.restartRequired, ['[NETWORK] listen_port 2121 -> 2122']);
   });
 
+  it('durations are shown in the seconds their keys are written in', () => {
+    const transfer = { uploadBufferSize: 1 << 30 };
+    const before = buildServerConfig({ transfer });
+    const after = buildServerConfig({
+      transfer,
+      limits: { ...before.limits, idleSessionTimeoutMs: 60_000, maxPerIp: 5 },
+    });
+    after.metrics = { host: '127.0.0.1', port: 9121, checkIntervalMs: 2000 };
+    before.metrics = { host: '127.0.0.1', port: 9121, checkIntervalMs: 60_000 };
+    const diff = diffConfig(before, after);
+    assert.deepEqual(diff.applied, ['[SECURITY] max_per_ip 32 -> 5', '[SECURITY] idle_session_timeout 300 -> 60']);
+    assert.deepEqual(diff.restartRequired, ['[METRICS] check_interval 60 -> 2']);
+  });
+
   it('a default upload_buffer_size worked out again is not a change; a written one is', () => {
     const at = (size: number, defaulted: boolean) =>
       buildServerConfig({ transfer: { uploadBufferSize: size, uploadBufferSizeDefaulted: defaulted } });
