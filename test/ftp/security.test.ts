@@ -369,3 +369,20 @@ describe('log file', () => {
     }
   });
 });
+
+describe('idle_session_timeout', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ limits: { idleSessionTimeoutMs: 1000 } });
+  });
+  after(async () => stack?.close());
+
+  it('a session that sends nothing is closed with 421 after idle_session_timeout; its slot is given back', async () => {
+    const c = await login(stack);
+    const started = Date.now();
+    assert.equal((await c.read(5000)).code, 421);
+    assert.ok(await c.waitClosed(5000));
+    assert.ok(Date.now() - started < 4000);
+    await waitFor(() => stack.gateway.context.stats.sessions === 0);
+  });
+});
