@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import type { NetworkConfig } from '../../src/config/types';
 import { ControlConnection } from '../helpers/control';
 import { startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';
@@ -33,6 +34,11 @@ function collectingLogger(): { logger: pino.Logger; lines: LogLine[] } {
   });
   return { logger: pino({ level: 'debug', base: undefined }, stream), lines };
 }
+
+/** [NETWORK] proxy_protocol = on with one trusted balancer address. */
+const trusting = (balancer: string): Pick<NetworkConfig, 'proxyProtocol'> => ({
+  proxyProtocol: { trusted: [{ address: balancer, prefix: 32, family: 'ipv4' }] },
+});
 
 const v1 = (client: string, port = 40000): string => `PROXY TCP4 ${client} 127.0.0.1 ${port} 21\r\n`;
 
@@ -74,7 +80,7 @@ describe('PROXY protocol: a trusted balancer', () => {
     lines = log.lines;
     stack = await startStack({
       logger: log.logger,
-      network: { proxyProtocol: { trusted: [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' }] } },
+      network: trusting('127.0.0.1'),
       proxyHeaderTimeoutMs: 300,
     });
     await stack.cos().putObject({ ...stack.bucket(), Key: 'hello.txt', Body: 'hello' });
@@ -171,7 +177,7 @@ describe('PROXY protocol: an address not in proxy_trusted', () => {
     const log = collectingLogger();
     const stack = await startStack({
       logger: log.logger,
-      network: { proxyProtocol: { trusted: [{ address: '127.0.0.9', prefix: 32, family: 'ipv4' }] } },
+      network: trusting('127.0.0.9'),
     });
     try {
       const bystander = await session(stack, v1('127.0.0.5'), '127.0.0.9');
@@ -205,7 +211,7 @@ describe('PROXY protocol and TLS', () => {
     stack = await startStack({
       logger: log.logger,
       network: {
-        proxyProtocol: { trusted: [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' }] },
+        ...trusting('127.0.0.1'),
         tls: { certFile, keyFile, forceLogins: true, forceData: false, implicitPort: 0 },
       },
     });
@@ -278,7 +284,7 @@ describe('PROXY protocol: per-address limits and bans', () => {
     const log = collectingLogger();
     const stack = await startStack({
       logger: log.logger,
-      network: { proxyProtocol: { trusted: [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' }] } },
+      network: trusting('127.0.0.1'),
       limits: { maxPerIp: 2, banMaxLoginFails: 3, banFindTimeMs: 60_000 },
     });
     try {
