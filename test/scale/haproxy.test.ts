@@ -30,6 +30,12 @@ function fulfilled(results: Settled[]): ClientReport[] {
   return results.map((r) => (r as { report: ClientReport }).report);
 }
 
+/** Uploads and downloads running on a gateway now, from its own /metrics. */
+async function transfersRunning(g: GatewayProcess): Promise<number> {
+  const text = await (await fetch(`http://${g.address}:${g.metricsPort}/metrics`)).text();
+  return Number(/^cosftp_transfers_running (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 /** Every client address the gateways logged for logins. */
 function loginAddresses(gateways: GatewayProcess[]): string[] {
   return gateways.flatMap((g) => g.logLines().filter((l) => l.msg === 'login').map((l) => String(l.ip)));
@@ -61,11 +67,15 @@ describe('two gateways behind HAProxy, data ports forwarded by the balancer (PRO
     const slow = [0, 1, 2, 3].map((i) =>
       settle(runClient(cluster, `slow${i}`, { tool: 'curl', mode: i % 2 ? 'pasv' : 'epsv', limitRate: '1M' }, 1, () => 2 * 1024 * KIB, work)),
     );
+    // The gateway to drain is one with a slow upload running (its STOR under way, not only logged in: on a loaded
+    // machine a login can come long before the STOR, which the drain would then refuse with 421).
     const deadline = Date.now() + 10_000;
-    while (loginAddresses(cluster.gateways).length < 4 && Date.now() < deadline) await sleep(20);
-    const busiest = cluster.gateways.reduce((a, b) =>
-      b.logLines().filter((l) => l.msg === 'login').length > a.logLines().filter((l) => l.msg === 'login').length ? b : a,
-    );
+    let running = await Promise.all(cluster.gateways.map(transfersRunning));
+    while (Math.max(...running) < 1 && Date.now() < deadline) {
+      await sleep(20);
+      running = await Promise.all(cluster.gateways.map(transfersRunning));
+    }
+    const busiest = cluster.gateways[running.indexOf(Math.max(...running))];
     const other = cluster.gateways.find((g) => g !== busiest) as GatewayProcess;
 
     const kinds: Kind[] = [
