@@ -97,7 +97,13 @@ export function installReplyDiscipline(): void {
       if (code !== undefined && !(typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599)) {
         return reply.call(this, { ...opts, code: 451 }, LOCAL_ERROR);
       }
-      if (!opts.socket) replyCounts.set(this, repliesOf(this) + 1);
+      if (!opts.socket) {
+        replyCounts.set(this, repliesOf(this) + 1);
+        // The client has gone: ftp-srv would log a context-free "Satisfy Parameters Error" at ERROR level for
+        // every reply it can no longer send (a client closing right after its command is ordinary).
+        const control = (this as { commandSocket?: { writable?: boolean } }).commandSocket;
+        if (!control?.writable) return Promise.resolve();
+      }
       return reply.call(this, options, ...letters.map(cleanLetter));
     };
   });

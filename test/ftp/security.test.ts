@@ -99,6 +99,21 @@ describe('admission', () => {
     await waitFor(() => stack.gateway.context.stats.sessions === 0);
   });
 
+  it('a client that closes before its reply (refused, or right after a command) logs no error', async () => {
+    const before = log.lines().length;
+    const a = await login(stack, '127.0.0.25');
+    const b = await login(stack, '127.0.0.25');
+    const refused = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { localAddress: '127.0.0.25' });
+    refused.socket.end();
+    const quick = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { localAddress: '127.0.0.26' });
+    quick.socket.end('USER user1\r\n');
+    for (const c of [a, b]) c.close();
+    await waitFor(() => stack.gateway.context.stats.sessions === 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const errors = log.lines().slice(before).filter((l) => Number(l.level) >= 50);
+    assert.deepEqual(errors, []);
+  });
+
   it('over max_connection_num: 421, closed, nothing runs; a slot freed admits again', async () => {
     const sessions = await Promise.all(['127.0.0.31', '127.0.0.32', '127.0.0.33'].map((ip) => login(stack, ip)));
     const refused = await ControlConnection.open(stack.ftpPort, '127.0.0.1', { localAddress: '127.0.0.34' });
