@@ -7,7 +7,7 @@
 //   picked at random in the range (randomPassivePort).
 import net from 'node:net';
 import tls from 'node:tls';
-import { closePreviousPassive, plainIpv4 } from './passive-address';
+import { closePreviousConnector, plainIpv4 } from './passive-address';
 import { gatewayOf, once, setCommand } from './registry';
 import type { CommandArgs, FtpSession } from './registry';
 import { secureContextFor } from './tls';
@@ -138,8 +138,9 @@ const Active = require('ftp-srv/src/connector/active') as new (connection: objec
 /** Connects to the client's data port as ftp-srv's active connector does, within connect_timeout. */
 function connectActive(session: DataSession, target: ActiveTarget, timeoutMs: number): void {
   const connector = new Active(session);
-  // A passive listener left from an earlier PASV would reset the session's connector when it closes.
-  closePreviousPassive(session as Parameters<typeof closePreviousPassive>[0]);
+  // A passive listener left from an earlier PASV would reset the session's connector when it closes; a connection
+  // left from an earlier PORT would stay open.
+  closePreviousConnector(session as Parameters<typeof closePreviousConnector>[0]);
   session.connector = connector;
   const socket: DataSocket = new net.Socket();
   connector.dataSocket = socket;

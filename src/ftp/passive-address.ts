@@ -23,17 +23,18 @@ export function plainIpv4(address: string | undefined): string | undefined {
 }
 
 /**
- * ftp-srv's PASV and EPSV replace the session's connector without closing the previous passive listener, which then
- * holds its port for 30 s: a client that repeats PASV exhausts a small passive_port range. Close it first.
+ * ftp-srv's PASV, EPSV, PORT and EPRT replace the session's connector without closing the previous one: a passive
+ * listener then holds its port for 30 s (a client that repeats PASV exhausts a small passive_port range), and an
+ * active connection made for PORT/EPRT stays open for as long as the client keeps it (past the session's end too).
+ * Close it first.
  */
-export function closePreviousPassive(connection: PasvConnection): void {
+export function closePreviousConnector(connection: PasvConnection): void {
   const previous = connection.connector;
-  if (previous?.type !== 'passive') return;
-  const server = previous.dataServer;
+  if (!previous) return;
+  const server = previous.type === 'passive' ? previous.dataServer : undefined;
   if (server) {
-    // Its 'close' listener would end() the old connector, which resets connection.connector: by the time it ran,
-    // that is the new connector this PASV/EPSV is about to set up.
-    server.removeAllListeners('close');
+    // Its 'close' listener is kept: it counts the port as free again, and it ends the old connector only while that
+    // is still the session's (passive-connector.ts), not the one this command is about to set up.
     server.close();
     previous.dataServer = null;
   }
@@ -50,7 +51,7 @@ export function installPassiveAddressTracking(): void {
       wrapCommand(directive, (original) =>
         function (args) {
           const session = this as typeof this & PasvConnection;
-          closePreviousPassive(session);
+          closePreviousConnector(session);
           const client = session.ip;
           const local = plainIpv4(session.commandSocket?.localAddress);
           if (directive === 'PASV' && client && local) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import { passivePorts } from '../../src/ftp/passive-connector';
 import { openLogFile } from '../../src/log/rotating-file';
 import { ControlConnection } from '../helpers/control';
 import { type Stack, startStack } from '../helpers/stack';
@@ -276,6 +277,42 @@ describe('data-channel policy', () => {
       c.close();
       target.server.close();
       own.server.close();
+    }
+  });
+
+  it('a passive port given up for a new PASV/EPSV no longer counts as in use', async () => {
+    const before = passivePorts.inUse;
+    const c = await login(stack, '127.0.0.13');
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await c.send('EPSV')).code, 229);
+      await waitFor(() => passivePorts.inUse === before + 1);
+    } finally {
+      c.close();
+    }
+    await waitFor(() => passivePorts.inUse === before);
+  });
+
+  it('a data connection made for PORT/EPRT and not used is closed when PORT, EPRT, PASV or EPSV replaces it', async () => {
+    const sockets: net.Socket[] = [];
+    const own = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.resume();
+      sockets.push(s);
+    });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.12', resolve));
+    const port = (own.address() as net.AddressInfo).port;
+    const c = await login(stack, '127.0.0.12');
+    try {
+      assert.equal((await c.send(`EPRT |1|127.0.0.12|${port}|`)).code, 200);
+      await waitFor(() => sockets.length === 1);
+      assert.equal((await c.send(`PORT 127,0,0,12,${port >> 8},${port & 255}`)).code, 200);
+      await waitFor(() => sockets.length === 2);
+      await waitFor(() => sockets[0].destroyed);
+      assert.equal((await c.send('EPSV')).code, 229);
+      await waitFor(() => sockets[1].destroyed);
+    } finally {
+      c.close();
+      own.close();
     }
   });
 
