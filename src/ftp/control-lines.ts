@@ -1,4 +1,4 @@
-// Owner: filesystem layer. Framing of control-channel lines across TCP segments, ordered execution, parser fixes.
+// Framing of control-channel lines across TCP segments, ordered execution, parser fixes.
 //
 // ftp-srv 4.6.3 decodes each TCP chunk on its own and runs the commands of different chunks concurrently, and its
 // parser strips every `"` and drops `-x` tokens. Here (patching its FtpConnection/FtpCommands prototypes; ftp-srv

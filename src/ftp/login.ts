@@ -1,4 +1,4 @@
-// Owner: filesystem layer. Checks USER/PASS against the accounts and hands ftp-srv a CosFileSystem.
+// Checks USER/PASS against the accounts and hands ftp-srv a CosFileSystem.
 // Also owns the USER and PASS commands: ftp-srv answers "Username already set" to a second USER, so a client
 // whose first PASS failed could never log in on the same connection.
 import { createHash, timingSafeEqual } from 'node:crypto';

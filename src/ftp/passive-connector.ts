@@ -1,4 +1,4 @@
-// ftp-srv 4.6.3's passive listener (connector/passive.js setupServer), with three faults fixed:
+// ftp-srv 4.6.3's passive listener (connector/passive.js setupServer), with these faults fixed:
 // - its 30 s "no data connection" timer is never cleared when the listener closes, so every PASV/EPSV that was
 //   not followed by a data connection keeps the process alive (and a reference to the session) for 30 s;
 // - a listen error (the port taken between probe and listen) was only forwarded as 'client-error' and the

@@ -1,4 +1,4 @@
-// Owner: filesystem layer. MLSD/MLST, LIST options, and other command-registry entries about names and listings.
+// MLSD/MLST, LIST options, and other command-registry entries about names and listings.
 // ftp-srv's own handlers for these call fs.get() before fs.list() (extra COS requests), pause the control socket,
 // answer MDTM with milliseconds, RMD through DELE, and report the wrong codes; these replace them.
 import type { Socket } from 'node:net';

@@ -1,4 +1,4 @@
-// Owner: transfer layer. STOR/APPE/STOU/RETR/ABOR handlers replacing ftp-srv's (see docs/ftp-srv-notes.md): the right
+// STOR/APPE/STOU/RETR/ABOR handlers replacing ftp-srv's (see docs/ftp-srv-notes.md): the right
 // reply codes (426 aborted, 451 storage failure, 552 too large, 554 bad offset), a data connection that closes early
 // counts as an abort, the control connection stays readable during a transfer (ABOR, QUIT), its idle timeout is
 // suspended meanwhile, and the REST offset is cleared on every path.
