@@ -38,9 +38,15 @@ export function installProxyGate(server: Server, options: ProxyGateOptions): voi
   const handlers = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
-    void admitProxied(socket, options).then((admitted) => {
-      if (admitted) for (const handler of handlers) handler.call(server, socket);
-    });
+    admitProxied(socket, options)
+      .then((admitted) => {
+        if (admitted) for (const handler of handlers) handler.call(server, socket);
+      })
+      // A handler that throws would otherwise be an unhandled rejection, which ends the process: end this connection.
+      .catch((err: unknown) => {
+        options.logger.error({ err, peer: socket.remoteAddress }, 'connection handler failed; connection closed');
+        socket.destroy();
+      });
   });
 }
 
