@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import { closePreviousConnector, plainIpv4 } from './passive-address';
 import { gatewayOf, once, setCommand } from './registry';
 import type { CommandArgs, FtpSession } from './registry';
-import { secureContextFor } from './tls';
+import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls';
 
 export interface ActiveTarget {
   host: string;
@@ -153,7 +153,11 @@ function connectActive(session: DataSession, target: ActiveTarget, timeoutMs: nu
     socket.pause();
     const options = session.server.options.tls;
     if (session.secure && options) {
-      const secure: DataSocket = new tls.TLSSocket(socket, { isServer: true, secureContext: secureContextFor(options) });
+      const secure: tls.TLSSocket & DataSocket = new tls.TLSSocket(socket, { isServer: true, secureContext: secureContextFor(options) });
+      // As on the passive path: a handshake that never completes ends the connection, and an empty listing or file
+      // does not end the socket before the client's handshake is done.
+      handshakeDeadline(secure);
+      endAfterHandshake(secure);
       connector.dataSocket = secure;
       secure.connected = true;
     } else {

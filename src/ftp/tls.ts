@@ -117,29 +117,6 @@ export function startEncrypted(connection: Pick<TlsConnection, 'controlEncrypted
   connection.secure = true;
 }
 
-interface ActiveConnector {
-  waitForConnection(options?: object): PromiseLike<unknown>;
-}
-
-/** ftp-srv's active mode wraps its TLS data socket itself: give it the same deadline and deferred end. */
-function patchActiveConnector(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Active = require('ftp-srv/src/connector/active') as { prototype: ActiveConnector };
-  const proto = Active.prototype;
-  const wait = proto.waitForConnection;
-  const prepared = new WeakSet<tls.TLSSocket>();
-  proto.waitForConnection = function (this: ActiveConnector, options?: object) {
-    return wait.call(this, options).then((socket) => {
-      if (socket instanceof tls.TLSSocket && !prepared.has(socket)) {
-        prepared.add(socket);
-        handshakeDeadline(socket);
-        endAfterHandshake(socket);
-      }
-      return socket;
-    });
-  };
-}
-
 /** Replaces ftp-srv's AUTH, PBSZ and PROT; with force_local_data_ssl, data set-up needs PROT P. */
 export function installTlsUpgrade(): void {
   once('tls', installTlsCommands);
@@ -192,7 +169,6 @@ function installTlsCommands(): void {
     description: 'Data channel protection level',
     flags: { feat: 'PROT' },
   });
-  patchActiveConnector();
   // force_local_data_ssl: refuse to set up a data connection that would be clear text (vsftpd's reply). The
   // table's data set-up commands (PASV, EPSV, PORT, EPRT).
   for (const name of commandsUsing('setup')) {
