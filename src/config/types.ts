@@ -28,7 +28,7 @@ export interface AccountConfig {
   endpoint?: string;
   protocol: 'http' | 'https';
   /**
-   * Which object store holds the bucket: `cos` (cos-nodejs-sdk-v5, the cos_* keys) or `s3` (any S3-compatible
+   * Which object store holds the bucket: `cos` (the COS SDK, the cos_* keys) or `s3` (any S3-compatible
    * store through the AWS SDK, the s3_* keys; then `bucket`, `secretId` and `secretKey` come from s3_bucket,
    * s3_access_key_id and s3_secret_access_key, and `region`/`endpoint`/`protocol` are unused).
    */
