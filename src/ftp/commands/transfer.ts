@@ -120,14 +120,7 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
     watchIdleData(socket, connection, transfer);
     const failure = await pumpUpload(socket, stream, transfer, connection.transferType === 'ascii');
     const bytes = stream instanceof CosUploadStream ? stream.bytesReceived : 0;
-    if (!failure) {
-      record?.end({ code: 226, bytes });
-      await connection.reply(226, `Transfer complete: ${clientPath}${verificationNote(stream)}`);
-    } else {
-      const code = replyOf(failure, 451).code;
-      record?.end({ code, bytes, error: replyOf(failure).message });
-      await connection.reply(code, replyOf(failure).message);
-    }
+    await replyTransferEnd(connection, record, { clientPath, stream, failure, bytes });
   } finally {
     connection.connector.end();
     transfer.end();
@@ -247,14 +240,7 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
     await connection.reply(150, 'Opening data connection.');
     watchIdleData(socket, connection, transfer);
     const { failure, bytes } = await pumpDownload(stream, socket, transfer, connection.transferType === 'ascii');
-    if (!failure) {
-      record?.end({ code: 226, bytes });
-      await connection.reply(226, `Transfer complete: ${clientPath}${verificationNote(stream)}`);
-    } else {
-      const code = replyOf(failure, 451).code;
-      record?.end({ code, bytes, error: replyOf(failure).message });
-      await connection.reply(code, replyOf(failure).message);
-    }
+    await replyTransferEnd(connection, record, { clientPath, stream, failure, bytes });
   } finally {
     connection.connector.end();
     transfer.end();
@@ -351,6 +337,22 @@ function startRecord(
 }
 
 /** ` (not verified: why)` when the bytes could not be checked against the store's CRC-64, else nothing. */
+/** The final reply of an upload or download (226, or the failure's code), recorded first. */
+async function replyTransferEnd(
+  connection: TransferConnection,
+  record: TransferRecord | undefined,
+  end: { clientPath: string; stream: unknown; failure: Error | undefined; bytes: number },
+): Promise<void> {
+  if (!end.failure) {
+    record?.end({ code: 226, bytes: end.bytes });
+    await connection.reply(226, `Transfer complete: ${end.clientPath}${verificationNote(end.stream)}`);
+    return;
+  }
+  const code = replyOf(end.failure, 451).code;
+  record?.end({ code, bytes: end.bytes, error: replyOf(end.failure).message });
+  await connection.reply(code, replyOf(end.failure).message);
+}
+
 function verificationNote(stream: unknown): string {
   const reason = stream instanceof CosUploadStream || stream instanceof CosDownloadStream ? stream.unverified : undefined;
   return reason ? ` (not verified: ${reason})` : '';
