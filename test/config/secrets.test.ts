@@ -9,7 +9,7 @@ import { ConfigError, parseConfig } from '../../src/config/load';
 import { startLocalCos } from '../../src/store/localcos/index';
 import type { LocalCos } from '../../src/store/localcos/index';
 import { runCli, runTool, startServerProcess, tempDir } from '../helpers/server-process';
-import { randomPassiveRange } from '../helpers/stack';
+import { accountSection, serverSections } from '../helpers/conf-file';
 
 const SECRET_KEY = 'envSecretKey0123456789';
 const PASSWORD = 'file-password #1';
@@ -84,29 +84,20 @@ describe('secrets from the environment and a file, in a server process', () => {
       credentials: [{ id: 'AKIDenv', key: SECRET_KEY }],
       buckets: ['secretbucket-1250000000'],
     });
-    const { passivePortMin, passivePortMax } = randomPassiveRange();
     fs.writeFileSync(path.join(dir, 'ftp-password'), `${PASSWORD}\n`, { mode: 0o600 });
     conf = path.join(dir, 'vsftpd.conf');
+    const account = accountSection({
+      index: 0,
+      secretId: '${env:TEST_COS_SECRETID}',
+      secretKey: '${env:TEST_COS_SECRETKEY}',
+      bucket: 'secretbucket-1250000000',
+      endpoint: store.url,
+      user: 'envuser',
+      password: '${file:ftp-password}',
+    });
     fs.writeFileSync(
       conf,
-      `[COS_ACCOUNT_0]
-cos_secretid = \${env:TEST_COS_SECRETID}
-cos_secretkey = \${env:TEST_COS_SECRETKEY}
-cos_bucket = secretbucket-1250000000
-cos_endpoint = ${store.url}
-home_dir = /home/env
-ftp_login_user_name = envuser
-ftp_login_user_password = \${file:ftp-password}
-authority = RW
-
-[NETWORK]
-listen_address = 127.0.0.1
-listen_port = 0
-passive_port = ${passivePortMin},${passivePortMax}
-
-[OPTIONAL]
-log_dir = ${path.join(dir, 'logs')}
-`,
+      account + serverSections(path.join(dir, 'logs')),
       { mode: 0o644 },
     );
   });
