@@ -2,6 +2,9 @@
 // per MiB instead of the hashing itself (the event loop was the limit of a download). Bytes are copied into 1 MiB
 // batches and sent in order to the job's worker; `update` returns false when the worker has fallen behind and
 // `whenRelieved` says when to go on, so the memory held stays bounded. With one CPU it hashes inline.
+// With the native CRC-64 on a CPU with carry-less multiplication (crc64.ts) hashing costs ~0.06 ms per MiB, less than
+// the hand-off itself (a copy, a message, an ack: ~0.5 ms per MiB on the event loop), so then it hashes inline too and
+// the workers are never started; they stay for the WebAssembly and JS fallbacks.
 // The worker hands each batch's memory back with its ack and the next batch is filled into it: allocating a fresh
 // 1 MiB per batch (freed later by the worker's garbage collector) left the allocator's heap fragmented, and the
 // process kept about 100 MiB after a download ended. The spare batches are dropped once no job has run for 2 s.
@@ -9,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { collectGarbage } from './collect-garbage';
-import { Crc64 } from './crc64';
+import { Crc64, crc64Accelerated, crc64Implementation } from './crc64';
 import type { CrcReply, CrcRequest } from './crc64-worker';
 
 const BATCH = 1024 * 1024;
@@ -95,6 +98,9 @@ class CrcWorker {
   }
 }
 
+/** Whether hashing on the event loop is cheaper than handing the bytes to a worker. */
+const INLINE_IS_CHEAPER = crc64Implementation === 'native' && crc64Accelerated;
+
 let pool: CrcWorker[] | undefined;
 let respawnsLeft = 8;
 let nextId = 1;
@@ -132,11 +138,15 @@ function pickWorker(): CrcWorker | undefined {
   return live.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
 }
 
+/** 'auto': inline when that is cheaper (native CRC-64) or there are no workers; 'workers': on a worker when any can
+ *  run (for tests of the fallback's path on a machine that has the native CRC-64). */
+export type CrcPlacement = 'auto' | 'workers';
+
 /** A CRC-64/XZ over bytes given in order; `digest()` resolves to the unsigned decimal string COS sends. */
 export class OffloadedCrc64 {
   private readonly id = nextId++;
-  private readonly worker = pickWorker();
-  private readonly inline = this.worker ? undefined : new Crc64();
+  private readonly worker: CrcWorker | undefined;
+  private readonly inline: Crc64 | undefined;
   private readonly state: JobState = { outstanding: 0 };
   private batch: Buffer | undefined;
   private filled = 0;
@@ -147,11 +157,12 @@ export class OffloadedCrc64 {
   /** Counted in runningJobs until digested or dropped. */
   private counted = false;
 
-  constructor() {
-    if (this.worker) {
-      runningJobs++;
-      this.counted = true;
-    }
+  constructor(placement: CrcPlacement = 'auto') {
+    this.worker = placement === 'auto' && INLINE_IS_CHEAPER ? undefined : pickWorker();
+    this.inline = this.worker ? undefined : new Crc64();
+    // Inline jobs count too: the collection 2 s after the last job gives a download's socket chunks back.
+    runningJobs++;
+    this.counted = true;
     this.state.onFail = (err) => {
       this.failure = err;
       this.state.outstanding = 0;
@@ -190,7 +201,10 @@ export class OffloadedCrc64 {
   }
 
   digest(): Promise<string> {
-    if (this.inline) return Promise.resolve(this.inline.digest());
+    if (this.inline) {
+      this.uncount();
+      return Promise.resolve(this.inline.digest());
+    }
     const worker = this.worker as CrcWorker;
     this.flush();
     this.finished = true;

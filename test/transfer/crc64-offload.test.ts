@@ -1,9 +1,10 @@
-// The CRC-64 computed on worker threads equals the inline one, however the bytes are chunked, with several jobs
-// interleaved; a dropped job does not disturb the others.
+// The CRC-64 computed on worker threads (the path of the WebAssembly and JS fallbacks, forced here with 'workers')
+// equals the inline one, however the bytes are chunked, with several jobs interleaved; a dropped job does not disturb
+// the others. With the native CRC-64 the default placement hashes inline and starts no worker.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { crc64 } from '../../src/util/crc64';
+import { crc64, crc64Accelerated, crc64Implementation } from '../../src/util/crc64';
 import { OffloadedCrc64, crcWorkerThreads } from '../../src/util/crc64-offload';
 
 async function feed(job: OffloadedCrc64, data: Buffer, seed: number): Promise<void> {
@@ -18,10 +19,25 @@ async function feed(job: OffloadedCrc64, data: Buffer, seed: number): Promise<vo
   }
 }
 
+test('with the native CRC-64 the default placement hashes inline: right CRC, never behind, no worker started', async (t) => {
+  if (crc64Implementation !== 'native' || !crc64Accelerated) return t.skip('no native CRC-64 with carry-less multiplication here');
+  const data = randomBytes(5 * 1024 * 1024 + 3);
+  const job = new OffloadedCrc64();
+  for (let offset = 0; offset < data.length; offset += 65536) {
+    assert.equal(job.update(data.subarray(offset, offset + 65536)), true, 'an inline job is never behind');
+  }
+  assert.equal(await job.digest(), crc64(data));
+  const dropped = new OffloadedCrc64();
+  dropped.update(data);
+  dropped.drop();
+  assert.equal(crcWorkerThreads().length, 0, 'no CRC worker thread was started');
+});
+
 test('offloaded CRC-64 equals the inline one for interleaved jobs of any chunking; a dropped job changes nothing', async () => {
   const inputs = [Buffer.alloc(0), randomBytes(1), randomBytes(1024 * 1024), randomBytes(11 * 1024 * 1024 + 7)];
-  const jobs = inputs.map(() => new OffloadedCrc64());
-  const dropped = new OffloadedCrc64();
+  const jobs = inputs.map(() => new OffloadedCrc64('workers'));
+  assert.ok(crcWorkerThreads().length > 0, 'the jobs run on worker threads (this machine has 2 or more CPUs)');
+  const dropped = new OffloadedCrc64('workers');
   dropped.update(randomBytes(3 * 1024 * 1024));
   await Promise.all(inputs.map((data, i) => feed(jobs[i], data, i + 1)));
   dropped.drop();
@@ -30,7 +46,7 @@ test('offloaded CRC-64 equals the inline one for interleaved jobs of any chunkin
 });
 
 test('a worker that dies mid-job fails that job (no hang); the next job gets a new worker and the right CRC', async () => {
-  const job = new OffloadedCrc64();
+  const job = new OffloadedCrc64('workers');
   job.update(randomBytes(4 * 1024 * 1024));
   const threads = crcWorkerThreads();
   assert.ok(threads.length > 0, 'this machine has a CRC worker (2 or more CPUs)');
@@ -40,7 +56,7 @@ test('a worker that dies mid-job fails that job (no hang); the next job gets a n
   await assert.rejects(job.digest(), /CRC-64 worker exited/);
 
   const data = randomBytes(3 * 1024 * 1024 + 5);
-  const next = new OffloadedCrc64();
+  const next = new OffloadedCrc64('workers');
   await feed(next, data, 7);
   assert.equal(await next.digest(), crc64(data));
   assert.ok(crcWorkerThreads().length > 0, 'the pool was refilled');
