@@ -1,11 +1,15 @@
-// CRC-64/XZ (COS's x-cos-hash-crc64ecma) as a Node-API addon: carry-less multiplication (PCLMULQDQ) folds the bytes
-// 64 at a time, then 16, then a Barrett reduction gives the 64-bit register; a slicing-by-8 table does short inputs,
-// the tail and CPUs without PCLMULQDQ (checked at run time, so the file builds without -m flags).
+// CRC-64/XZ (COS's x-cos-hash-crc64ecma) as a Node-API addon: carry-less multiplication folds the bytes — 256 at a
+// time with VPCLMULQDQ on 512-bit registers (AVX-512) or 64 at a time with PCLMULQDQ — then 16 at a time, then a
+// Barrett reduction gives the 64-bit register; a slicing-by-8 table does short inputs, the tail and CPUs without
+// PCLMULQDQ. The CPU is checked at load time; the vector code is compiled with target attributes, so the file builds
+// without -m flags.
 //
 // Exported to JS (src/util/crc64.ts keeps the register convention: init and final XOR all ones, done in JS):
-//   update(register: bigint, bytes: Uint8Array): bigint   - the register after the bytes (reads them in place)
-//   updateTable(register: bigint, bytes: Uint8Array): bigint - the same, always by the table (for tests)
-//   accelerated: boolean                                   - whether update() uses PCLMULQDQ on this CPU
+//   update(register: bigint, bytes: Uint8Array): bigint - the register after the bytes, by the fastest path this CPU
+//                                                         has (the bytes are read in place)
+//   updateTable, updatePclmulqdq, updateVpclmulqdq       - the same by one path (the last two where the CPU has it;
+//                                                         for tests and the micro benchmark)
+//   method: 'vpclmulqdq' | 'pclmulqdq' | 'table'          - the path update() takes for long inputs
 //
 // Notation (everything is in the reflected bit order of CRC-64/XZ). P(x) = x^64 + P'(x); the reflected constant
 // 0xC96C5795D7870F42 has bit i = coefficient of x^(63-i) of P'. A 64-bit word w stands for the polynomial with
@@ -16,7 +20,8 @@
 // up to one short of the degrees), which the constants below absorb. Derivation of each constant:
 //   Folding a 128-bit register X = H*x^64 + L forward over D bits onto the block D bits later:
 //     X*x^D = H*x^(64+D) + L*x^D ≡ clmul(H, x^(D+63) mod P) + clmul(L, x^(D-1) mod P)  (each product carries *x)
-//     D = 512 (four registers, 64 bytes a step): x^575 and x^511; D = 128 (one register): x^191 and x^127.
+//     D = 2048 (sixteen lanes, 256 bytes a step): x^2111 and x^2047; D = 512 (four lanes, 64 bytes): x^575 and
+//     x^511; D = 128 (one register): x^191 and x^127.
 //   Final step, X → Z ≡ X*x^64 (still 128 bits): H*x^128 + L*x^64 ≡ clmul(H, x^127 mod P) + L moved to the low half.
 //   Barrett reduction of Z = Zh*x^64 + Zl: q = floor(Z / P) = floor(Zh * floor(x^128/P) / x^64)
 //     = floor(Zh * floor(x^127/P) / x^63) = the low half of clmul(Zh, floor(x^127/P)) (its *x makes the /x^63 a /x^64);
@@ -33,17 +38,23 @@
 #if defined(__x86_64__) || defined(__i386__)
 #define CRC64_X86 1
 #include <immintrin.h>
+// The 512-bit path needs a compiler that knows VPCLMULQDQ's intrinsics (GCC 10, clang 8); without, PCLMULQDQ only.
+#if (defined(__clang__) && __clang_major__ >= 8) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 10)
+#define CRC64_WIDE 1
+#endif
 #endif
 
 #define POLY UINT64_C(0xC96C5795D7870F42)
 
 static uint64_t table[8][256];
-static int use_clmul;
 
 #ifdef CRC64_X86
-/** Fold constants: {x^(D+63), x^(D-1)} mod P for D = 512 and 128; {x^127 mod P, -} for the last step; Barrett's pair. */
-static uint64_t k512[2], k128[2], k64, barrett[2];
+static int have_clmul;
+#ifdef CRC64_WIDE
+static int have_wide;
 #endif
+/** Fold constants {x^(D+63), x^(D-1)} mod P for D = 2048, 512 and 128; x^127 mod P for the last step; Barrett's pair. */
+static uint64_t k2048[2], k512[2], k128[2], k64, barrett[2];
 
 /** x^n mod P as a reflected word: multiplying by x shifts towards bit 0; x^64 (out of bit 0) becomes P'. */
 static uint64_t xpow_mod(unsigned n) {
@@ -57,6 +68,7 @@ static uint64_t reverse64(uint64_t v) {
   for (int i = 0; i < 64; i++) r |= ((v >> i) & 1) << (63 - i);
   return r;
 }
+#endif
 
 static void init_constants(void) {
   for (unsigned n = 0; n < 256; n++) {
@@ -68,6 +80,8 @@ static void init_constants(void) {
     for (int t = 1; t < 8; t++) table[t][n] = (table[t - 1][n] >> 8) ^ table[0][table[t - 1][n] & 0xff];
   }
 #ifdef CRC64_X86
+  k2048[0] = xpow_mod(2048 + 63);
+  k2048[1] = xpow_mod(2048 - 1);
   k512[0] = xpow_mod(512 + 63);
   k512[1] = xpow_mod(512 - 1);
   k128[0] = xpow_mod(128 + 63);
@@ -88,7 +102,11 @@ static void init_constants(void) {
   }
   barrett[0] = reverse64(quotient);
   barrett[1] = (POLY << 1) | 1; // (P - 1) / x reflected: x^64's bit at 0, P' moved up one degree, its x^0 dropped
-  use_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  have_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+#ifdef CRC64_WIDE
+  have_wide = have_clmul && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+              __builtin_cpu_supports("vpclmulqdq");
+#endif
 #endif
 }
 
@@ -115,8 +133,6 @@ static uint64_t crc_table(uint64_t crc, const uint8_t *p, size_t n) {
 }
 
 #ifdef CRC64_X86
-#define CLMUL_MIN 64
-
 /** X folded forward by the distance of k (see the derivation at the top), plus the block found there. */
 __attribute__((target("pclmul,sse4.1"))) static inline __m128i fold(__m128i x, __m128i k, __m128i block) {
   const __m128i lo = _mm_clmulepi64_si128(x, k, 0x00);
@@ -124,9 +140,30 @@ __attribute__((target("pclmul,sse4.1"))) static inline __m128i fold(__m128i x, _
   return _mm_xor_si128(_mm_xor_si128(lo, hi), block);
 }
 
-/** n >= CLMUL_MIN. Four registers fold 64 bytes a step, are folded into one, which takes 16 bytes a step; the
- *  remaining 0..15 bytes go through the table after the reduction. */
+/** The end of both carry-less paths: one register X folded over the next 16-byte blocks, reduced to the CRC register,
+ *  and the remaining 0..15 bytes through the table. */
+__attribute__((target("pclmul,sse4.1"))) static inline uint64_t finish(__m128i x, const uint8_t *p, size_t n) {
+  const __m128i k1 = _mm_set_epi64x((long long)k128[1], (long long)k128[0]);
+  while (n >= 16) {
+    x = fold(x, k1, _mm_loadu_si128((const __m128i *)p));
+    p += 16;
+    n -= 16;
+  }
+  // Z ≡ X * x^64: the high-degree half times x^127 mod P, plus the low-degree half moved up by 64.
+  const __m128i z = _mm_xor_si128(_mm_clmulepi64_si128(x, _mm_cvtsi64_si128((long long)k64), 0x00), _mm_srli_si128(x, 8));
+  // Barrett: q in the low half of t, then Z ^ q*P; the register is the high half.
+  const __m128i kb = _mm_set_epi64x((long long)barrett[1], (long long)barrett[0]);
+  const __m128i t = _mm_clmulepi64_si128(z, kb, 0x00);
+  const __m128i qp = _mm_xor_si128(_mm_clmulepi64_si128(t, kb, 0x10), _mm_slli_si128(t, 8));
+  const uint64_t crc = (uint64_t)_mm_extract_epi64(_mm_xor_si128(z, qp), 1);
+  return n ? crc_table(crc, p, n) : crc;
+}
+
+#define CLMUL_MIN 64
+
+/** PCLMULQDQ, n >= CLMUL_MIN: four registers fold 64 bytes a step, then are folded into one. */
 __attribute__((target("pclmul,sse4.1"))) static uint64_t crc_clmul(uint64_t crc, const uint8_t *p, size_t n) {
+  if (n < CLMUL_MIN) return crc_table(crc, p, n);
   const __m128i *q = (const __m128i *)p;
   __m128i x0 = _mm_xor_si128(_mm_loadu_si128(q), _mm_cvtsi64_si128((long long)crc));
   __m128i x1 = _mm_loadu_si128(q + 1);
@@ -145,31 +182,58 @@ __attribute__((target("pclmul,sse4.1"))) static uint64_t crc_clmul(uint64_t crc,
     n -= 64;
   }
   const __m128i k1 = _mm_set_epi64x((long long)k128[1], (long long)k128[0]);
-  __m128i x = fold(x0, k1, x1);
-  x = fold(x, k1, x2);
-  x = fold(x, k1, x3);
-  while (n >= 16) {
-    x = fold(x, k1, _mm_loadu_si128((const __m128i *)p));
-    p += 16;
-    n -= 16;
-  }
-  // Z ≡ X * x^64: the high-degree half times x^127 mod P, plus the low-degree half moved up by 64.
-  const __m128i z = _mm_xor_si128(_mm_clmulepi64_si128(x, _mm_cvtsi64_si128((long long)k64), 0x00), _mm_srli_si128(x, 8));
-  // Barrett: q in the low half of t, then Z ^ q*P; the register is the high half.
-  const __m128i kb = _mm_set_epi64x((long long)barrett[1], (long long)barrett[0]);
-  const __m128i t = _mm_clmulepi64_si128(z, kb, 0x00);
-  const __m128i qp = _mm_xor_si128(_mm_clmulepi64_si128(t, kb, 0x10), _mm_slli_si128(t, 8));
-  crc = (uint64_t)_mm_extract_epi64(_mm_xor_si128(z, qp), 1);
-  return n ? crc_table(crc, p, n) : crc;
+  return finish(fold(fold(fold(x0, k1, x1), k1, x2), k1, x3), p, n);
 }
+
+#ifdef CRC64_WIDE
+#define WIDE_TARGET "avx512f,avx512vl,vpclmulqdq,pclmul,sse4.1"
+#define WIDE_MIN 256
+
+/** Four 128-bit lanes folded at once (VPCLMULQDQ on 512-bit registers). */
+__attribute__((target(WIDE_TARGET))) static inline __m512i fold4(__m512i x, __m512i k, __m512i block) {
+  const __m512i lo = _mm512_clmulepi64_epi128(x, k, 0x00);
+  const __m512i hi = _mm512_clmulepi64_epi128(x, k, 0x11);
+  return _mm512_ternarylogic_epi64(lo, hi, block, 0x96); // lo ^ hi ^ block
+}
+
+/** VPCLMULQDQ with AVX-512, n >= WIDE_MIN: four 512-bit registers (sixteen 128-bit lanes) fold 256 bytes a step,
+ *  are folded into one, which takes 64 bytes a step; its four lanes are folded into one 128-bit register. */
+__attribute__((target(WIDE_TARGET))) static uint64_t crc_wide(uint64_t crc, const uint8_t *p, size_t n) {
+  if (n < WIDE_MIN) return crc_clmul(crc, p, n);
+  __m512i x0 = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_zextsi128_si512(_mm_cvtsi64_si128((long long)crc)));
+  __m512i x1 = _mm512_loadu_si512(p + 64);
+  __m512i x2 = _mm512_loadu_si512(p + 128);
+  __m512i x3 = _mm512_loadu_si512(p + 192);
+  p += 256;
+  n -= 256;
+  const __m512i k16 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)k2048[1], (long long)k2048[0]));
+  while (n >= 256) {
+    x0 = fold4(x0, k16, _mm512_loadu_si512(p));
+    x1 = fold4(x1, k16, _mm512_loadu_si512(p + 64));
+    x2 = fold4(x2, k16, _mm512_loadu_si512(p + 128));
+    x3 = fold4(x3, k16, _mm512_loadu_si512(p + 192));
+    p += 256;
+    n -= 256;
+  }
+  const __m512i k4 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)k512[1], (long long)k512[0]));
+  __m512i x = fold4(fold4(fold4(x0, k4, x1), k4, x2), k4, x3);
+  while (n >= 64) {
+    x = fold4(x, k4, _mm512_loadu_si512(p));
+    p += 64;
+    n -= 64;
+  }
+  const __m128i k1 = _mm_set_epi64x((long long)k128[1], (long long)k128[0]);
+  __m128i one = fold(_mm512_extracti32x4_epi32(x, 0), k1, _mm512_extracti32x4_epi32(x, 1));
+  one = fold(one, k1, _mm512_extracti32x4_epi32(x, 2));
+  one = fold(one, k1, _mm512_extracti32x4_epi32(x, 3));
+  return finish(one, p, n);
+}
+#endif
 #endif
 
-static uint64_t crc_update(uint64_t crc, const uint8_t *p, size_t n) {
-#ifdef CRC64_X86
-  if (use_clmul && n >= CLMUL_MIN) return crc_clmul(crc, p, n);
-#endif
-  return crc_table(crc, p, n);
-}
+/** The fastest path this CPU has (chosen when the library is loaded). */
+static uint64_t (*crc_best)(uint64_t crc, const uint8_t *p, size_t n) = crc_table;
+static const char *best_method = "table";
 
 typedef uint64_t (*crc_function)(uint64_t crc, const uint8_t *p, size_t n);
 
@@ -211,14 +275,36 @@ static int export_function(napi_env env, napi_value exports, const char *name, c
          napi_set_named_property(env, exports, name, fn) == napi_ok;
 }
 
-__attribute__((constructor)) static void crc64_load(void) { init_constants(); }
+__attribute__((constructor)) static void crc64_load(void) {
+  init_constants();
+#ifdef CRC64_WIDE
+  if (have_wide) {
+    crc_best = crc_wide;
+    best_method = "vpclmulqdq";
+    return;
+  }
+#endif
+#ifdef CRC64_X86
+  if (have_clmul) {
+    crc_best = crc_clmul;
+    best_method = "pclmulqdq";
+  }
+#endif
+}
 
 NAPI_MODULE_INIT() {
-  if (!export_function(env, exports, "update", crc_update) || !export_function(env, exports, "updateTable", crc_table))
+  // update: the fastest path; the others, where this CPU has them, for tests and the micro benchmark.
+  if (!export_function(env, exports, "update", crc_best) || !export_function(env, exports, "updateTable", crc_table))
     return NULL;
-  napi_value accelerated;
-  if (napi_get_boolean(env, use_clmul != 0, &accelerated) != napi_ok ||
-      napi_set_named_property(env, exports, "accelerated", accelerated) != napi_ok)
+#ifdef CRC64_X86
+  if (have_clmul && !export_function(env, exports, "updatePclmulqdq", crc_clmul)) return NULL;
+#endif
+#ifdef CRC64_WIDE
+  if (have_wide && !export_function(env, exports, "updateVpclmulqdq", crc_wide)) return NULL;
+#endif
+  napi_value method;
+  if (napi_create_string_utf8(env, best_method, NAPI_AUTO_LENGTH, &method) != napi_ok ||
+      napi_set_named_property(env, exports, "method", method) != napi_ok)
     return NULL;
   return exports;
 }

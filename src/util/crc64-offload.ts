@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { collectGarbage } from './collect-garbage';
-import { Crc64, crc64Accelerated, crc64Implementation } from './crc64';
+import { Crc64, crc64Accelerated } from './crc64';
 import type { CrcReply, CrcRequest } from './crc64-worker';
 
 const BATCH = 1024 * 1024;
@@ -99,7 +99,7 @@ class CrcWorker {
 }
 
 /** Whether hashing on the event loop is cheaper than handing the bytes to a worker. */
-const INLINE_IS_CHEAPER = crc64Implementation === 'native' && crc64Accelerated;
+const INLINE_IS_CHEAPER = crc64Accelerated;
 
 let pool: CrcWorker[] | undefined;
 let respawnsLeft = 8;

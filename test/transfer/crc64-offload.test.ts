@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { crc64, crc64Accelerated, crc64Implementation } from '../../src/util/crc64';
+import { crc64, crc64Accelerated } from '../../src/util/crc64';
 import { OffloadedCrc64, crcWorkerThreads } from '../../src/util/crc64-offload';
 
 async function feed(job: OffloadedCrc64, data: Buffer, seed: number): Promise<void> {
@@ -20,7 +20,7 @@ async function feed(job: OffloadedCrc64, data: Buffer, seed: number): Promise<vo
 }
 
 test('with the native CRC-64 the default placement hashes inline: right CRC, never behind, no worker started', async (t) => {
-  if (crc64Implementation !== 'native' || !crc64Accelerated) return t.skip('no native CRC-64 with carry-less multiplication here');
+  if (!crc64Accelerated) return t.skip('the native CRC-64 with carry-less multiplication is not in use here');
   const data = randomBytes(5 * 1024 * 1024 + 3);
   const job = new OffloadedCrc64();
   for (let offset = 0; offset < data.length; offset += 65536) {
