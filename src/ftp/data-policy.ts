@@ -8,6 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { closePreviousConnector, plainIpv4 } from './passive-address';
+import { pooledActiveSocket } from './pooled-reads';
 import { gatewayOf, once, setCommand } from './registry';
 import type { CommandArgs, FtpSession } from './registry';
 import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls';
@@ -142,7 +143,8 @@ function connectActive(session: DataSession, target: ActiveTarget, timeoutMs: nu
   // left from an earlier PORT would stay open.
   closePreviousConnector(session as Parameters<typeof closePreviousConnector>[0]);
   session.connector = connector;
-  const socket: DataSocket = new net.Socket();
+  // A plain connection reads into pooled buffers (pooled-reads.ts); under TLS the TLS layer reads this socket itself.
+  const socket: DataSocket = session.secure && session.server.options.tls ? new net.Socket() : pooledActiveSocket();
   connector.dataSocket = socket;
   socket.on('error', (err) => connector.server?.emit('client-error', { connection: session, context: 'dataSocket', error: err }));
   socket.setTimeout(timeoutMs, () => {

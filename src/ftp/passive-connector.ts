@@ -16,6 +16,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { admitProxied, proxyGateForPeer } from './proxy/gate';
 import { PASSIVE_PORT_TRIES, randomPassivePort, sameAddress, waitForDataSocket } from './data-policy';
+import { pooledAcceptedSocket } from './pooled-reads';
 import { gatewayOf, once } from './registry';
 import { endAfterHandshake, handshakeDeadline, secureContextFor } from './tls';
 
@@ -89,14 +90,15 @@ function listenPassive(this: PassiveInternals, server: FtpSrvServer, port: numbe
     // the client; then the client's address is checked like a direct connection's.
     const onConnection = (plain: net.Socket): void => {
       const gate = proxyGateForPeer(server, plain.remoteAddress);
-      if (!gate) return acceptData(plain);
+      if (!gate) return acceptData(plain, true);
       void admitProxied(plain, gate).then((admitted) => {
         if (admitted && this.dataServer === dataServer) acceptData(plain);
         else plain.destroy();
       });
     };
 
-    const acceptData = (plain: net.Socket): void => {
+    /** `pooled`: a plain connection whose handle may move into a socket reading into pooled buffers. */
+    const acceptData = (plain: net.Socket, pooled = false): void => {
       if (!sameAddress(connection.ip, plain.remoteAddress)) {
         // Someone else found the port: only that connection goes; the session keeps waiting for its client.
         this.log.warn({ port, from: plain.remoteAddress, client: connection.ip }, 'passive connection from another address dropped');
@@ -118,6 +120,8 @@ function listenPassive(this: PassiveInternals, server: FtpSrvServer, port: numbe
         handshakeDeadline(secure);
         endAfterHandshake(secure);
         socket = secure;
+      } else if (pooled) {
+        socket = pooledAcceptedSocket(plain);
       }
       this.dataSocket = socket;
       socket.on('error', (err) => this.server?.emit('client-error', { connection, context: 'dataSocket', error: err }));

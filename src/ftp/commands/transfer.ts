@@ -16,6 +16,7 @@ import {
 import { type Direction, TransferRecord, targetOf } from '../../transfer/transfer-record';
 import { CosUploadStream } from '../../transfer/upload-stream';
 import { CosDownloadStream } from '../../transfer/download-stream';
+import { releaseChunk } from '../pooled-reads';
 import { gatewayOf, once, setCommand } from '../registry';
 
 type StoreMode = 'STOR' | 'APPE' | 'STOU';
@@ -162,9 +163,11 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, 
       else if (stream.closed) settle(failure);
     };
     const onData = (chunk: Buffer): void => {
-      if (stream.destroyed || stream.writableEnded) return;
+      if (stream.destroyed || stream.writableEnded) return releaseChunk(chunk);
       const data = lineEndings ? lineEndings.push(chunk) : chunk;
-      if (data.length > 0 && !stream.write(data)) socket.pause();
+      if (data.length === 0) return releaseChunk(chunk);
+      // A pooled chunk (pooled-reads.ts) is given back once the upload stream has taken its bytes.
+      if (!stream.write(data, () => releaseChunk(chunk))) socket.pause();
     };
     const onDrain = (): void => {
       socket.resume();
