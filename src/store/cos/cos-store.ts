@@ -34,7 +34,8 @@ import { decodeListed, listPages, pageOf, rangeOf } from '../listing';
 import { createCosClient, endpointOptions } from './client';
 import { type Call, CosRequests } from './requests';
 import { DEFAULT_TIMEOUT_MS, type StoreOptions } from '../store-options';
-import { ResponseBody } from './response-body';
+import { CosGetClient, namesBucket } from './get-object';
+import type { HttpResponse } from './http-exchange';
 
 /** What the SDK reports: a COS error (statusCode + Code) or a network error (code only). */
 interface SdkError {
@@ -54,6 +55,24 @@ function crcOf(headers: Headers): string | undefined {
 }
 
 const noop = (): void => undefined;
+
+/** Size of the whole object and bytes of this answer, from Content-Range / Content-Length (none: unknown). */
+function extentOf(h: Headers, start: number): { size: number; length: number } | undefined {
+  const range = /^bytes (\d+)-(\d+)\/(\d+)\s*$/.exec(h['content-range'] ?? '');
+  const declared = h['content-length'] === undefined ? undefined : Number(h['content-length']);
+  if (range) return { size: Number(range[3]), length: declared ?? Number(range[2]) - Number(range[1]) + 1 };
+  return declared === undefined ? undefined : { size: start + declared, length: declared };
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Code and Message of a COS error document (what the SDK parses with its XML library). */
+function errorDocument(body: Buffer | undefined): { code: string | undefined; message: string } {
+  const text = body?.toString('utf8') ?? '';
+  const field = (name: string): string | undefined =>
+    new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1].replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => XML_ENTITIES[e]).trim();
+  return { code: field('Code') || undefined, message: field('Message') ?? '' };
+}
 
 const META_PREFIX = 'x-cos-meta-';
 /** What COS drops on a copy with x-cos-metadata-directive: Replaced unless the request repeats it. */
@@ -94,13 +113,16 @@ export class CosStore implements ObjectStore {
   private readonly bucket: string;
   private readonly region: string;
   private readonly log: Logger;
+  private readonly getter: CosGetClient;
 
   constructor(account: AccountConfig, opts: StoreOptions) {
-    this.cos = createCosClient(account, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: opts.ca });
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.cos = createCosClient(account, { timeoutMs, ca: opts.ca });
     this.requests = new CosRequests(this.cos, opts.onRequest);
     this.bucket = account.bucket;
     this.region = endpointOptions(account).Region;
     this.name = `cos://${account.bucket}`;
+    this.getter = new CosGetClient(this.cos, account, account.bucket, this.region, timeoutMs, opts.ca);
     this.log = opts.logger.child({ store: this.name });
   }
 
@@ -225,6 +247,8 @@ export class CosStore implements ObjectStore {
 
   async get(key: string, opts: GetOptions = {}): Promise<GetResult> {
     const operation = 'GetObject';
+    // The SDK refuses such a key too: its GET would be a GET of the bucket (a listing served as file content).
+    if (namesBucket(key)) throw new StoreError('fatal', operation, `the key ${JSON.stringify(key)} names no object`, 'InvalidKey');
     const call = this.requests.begin(operation, opts.signal);
     try {
       return await withRetry(operation, () => this.openGet(call, key, opts), { log: this.log, signal: opts.signal, tries: opts.tries });
@@ -234,37 +258,48 @@ export class CosStore implements ObjectStore {
     }
   }
 
-  /** Starts a GetObject and resolves once its status (2xx) or its failure is known. */
-  private openGet(call: Call, key: string, opts: GetOptions): Promise<GetResult> {
-    const body = new ResponseBody();
+  /** One GetObject try: resolves once its status (2xx) and headers are in, or fails with the store's error. */
+  private async openGet(call: Call, key: string, opts: GetOptions): Promise<GetResult> {
+    const operation = 'GetObject';
+    if (call.cancelled) throw cancelled(operation);
+    const start = opts.start ?? 0;
+    // After a 2xx a failure is a body that broke off: resumable (unless the call was cancelled).
+    const bodyError = (err: Error): StoreError => {
+      const failure = this.translate(operation, err, call);
+      if (failure.kind !== 'fatal' || call.cancelled) return failure;
+      return new StoreError('retryable', operation, failure.message, failure.storeCode, failure.status, err);
+    };
+    // Cancelling the call destroys the exchange (never before it exists: nothing cancels synchronously in between).
+    const observer = call.track((err) => exchange.destroy(err));
+    const exchange = this.getter.send({ key, range: rangeOf(start, opts.end), ifMatch: opts.ifMatch }, observer, bodyError);
+    let response: HttpResponse;
+    try {
+      response = await exchange.response;
+    } catch (err) {
+      throw this.translate(operation, err, call);
+    }
+    const h = response.headers;
+    const body = response.body;
+    if (!body) {
+      const { code, message } = errorDocument(response.errorBody);
+      this.getter.learnClock(code, message, h.date);
+      throw this.translate(operation, { statusCode: response.status, code, message: message || `HTTP ${response.status}` }, call);
+    }
     // The reader attaches its own; until then (and after) an error must never go unheard.
     body.on('error', noop);
-    const start = opts.start ?? 0;
-    const range = rangeOf(start, opts.end);
-    let opened = false;
-    return new Promise<GetResult>((resolve, reject) => {
-      body.onStatus = (status) => {
-        // For an error status wait for the SDK's parsed error (it comes once the error body is read).
-        if (status < 200 || status >= 300) return;
-        opened = true;
-        const h = body.headers;
-        const total = /\/(\d+)\s*$/.exec(h['content-range'] ?? '');
-        const length = Number(h['content-length'] ?? 0);
-        body.once('close', () => call.end());
-        resolve({ body, size: total ? Number(total[1]) : start + length, length, etag: h.etag, crc64: crcOf(h) });
-      };
-      this.cos.getObject({ ...this.at, Key: key, Output: body, Range: range, IfMatch: opts.ifMatch, Headers: call.headers() }, (err) => {
-        if (!err) return;
-        let failure = this.translate('GetObject', err, call);
-        // After a 2xx the failure is a body that broke off (the SDK may report it with status 200): resumable.
-        if (opened && failure.kind === 'fatal' && !call.cancelled) {
-          failure = new StoreError('retryable', 'GetObject', failure.message, failure.storeCode, failure.status, err);
-        }
-        reject(failure);
-        // Also the reader of a body already handed out sees one error, and the request is gone.
-        if (!body.destroyed) body.destroy(failure);
-      });
+    body.once('close', () => call.end());
+    const extent = extentOf(h, start);
+    if (extent) return { body, ...extent, etag: h.etag, crc64: crcOf(h) };
+    // A proxy re-framed a whole object's answer as chunks without a length: the size comes from a HEAD.
+    const info = await this.head(key, { signal: opts.signal }).catch((err: unknown) => {
+      body.destroy();
+      throw err;
     });
+    if (!info || info.etag !== h.etag) {
+      body.destroy();
+      throw new StoreError('retryable', operation, 'the object changed while its size was asked for', 'ObjectChanged');
+    }
+    return { body, size: info.size, length: info.size - start, etag: h.etag, crc64: crcOf(h) };
   }
 
   async put(key: string, body: Body, opts: PutOptions): Promise<WriteResult> {

@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type COS from 'cos-nodejs-sdk-v5';
 import { type RequestObserver, classify } from '../object-store';
+import type { ExchangeObserver } from './http-exchange';
 
 /** Not signed by the SDK (no `x-cos-` in it) and removed before sending. */
 const TAG = 'x-gateway-call';
@@ -38,7 +39,7 @@ interface RecordingAgent {
 
 /** One store call (all its tries): its requests in flight, and how many it has sent. */
 export class Call {
-  private readonly inFlight = new Set<http.ClientRequest>();
+  private readonly inFlight = new Set<{ destroy(err: Error): void }>();
   private readonly bodies = new Set<Readable>();
   private sent = 0;
   private cancelledNow = false;
@@ -94,23 +95,41 @@ export class Call {
   }
 
   private record(req: http.ClientRequest): void {
+    this.inFlight.add(req);
+    const observer = this.observeOne(() => this.inFlight.delete(req));
+    req.once('response', (res: http.IncomingMessage) => observer.responded(res.statusCode ?? 0));
+    req.once('close', () => observer.closed());
+  }
+
+  /**
+   * A request of the store's own HTTP client: observed like the SDK's (status, duration, retry), and destroyed by
+   * `destroy` when the call is cancelled.
+   */
+  track(destroy: (err: Error) => void): ExchangeObserver {
+    const request = { destroy };
+    this.inFlight.add(request);
+    return this.observeOne(() => this.inFlight.delete(request));
+  }
+
+  private observeOne(forget: () => void): ExchangeObserver {
     const started = performance.now();
     const retry = this.sent++;
     let status = 0;
-    this.inFlight.add(req);
-    req.once('response', (res: http.IncomingMessage) => (status = res.statusCode ?? 0));
-    req.once('close', () => {
-      this.inFlight.delete(req);
-      const failed = status === 0 || status >= 300;
-      this.tracker.observe({
-        operation: this.operation,
-        status,
-        durationMs: performance.now() - started,
-        retry,
-        // The status alone: a 200 carrying an <Error> body is classified by the store, not here.
-        ...(failed && !(this.operation === 'DeleteObject' && status === 404) ? { errorKind: classify(status, undefined) } : {}),
-      });
-    });
+    return {
+      responded: (code) => (status = code),
+      closed: () => {
+        forget();
+        const failed = status === 0 || status >= 300;
+        this.tracker.observe({
+          operation: this.operation,
+          status,
+          durationMs: performance.now() - started,
+          retry,
+          // The status alone: a 200 carrying an <Error> body is classified by the store, not here.
+          ...(failed && !(this.operation === 'DeleteObject' && status === 404) ? { errorKind: classify(status, undefined) } : {}),
+        });
+      },
+    };
   }
 
   /** Destroys every request of the call still in flight (their connections are dropped, not reused). */
