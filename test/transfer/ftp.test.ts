@@ -1,8 +1,6 @@
 // STOR/APPE/RETR through a real FTP server with real clients (basic-ftp, raw control connections) against the local
 // store: reply codes, nothing left behind after failures and aborts, append/resume, the session surviving.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { FTPError } from 'basic-ftp';
 import { type Stack, startStack } from '../helpers/stack';
@@ -17,6 +15,7 @@ import {
   seededBytes,
   seededHash,
   seededStream,
+  hashingSink,
   sha256OfBuffer,
   waitFor,
 } from './helpers';
@@ -24,19 +23,6 @@ import {
 const PART = MIB;
 const MAX = 16 * MIB;
 const bucket = 'bucket1-1250000000';
-
-function hashingSink(): { sink: Writable; digest: () => string; bytes: () => number } {
-  const h = createHash('sha256');
-  let n = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      h.update(chunk);
-      n += chunk.length;
-      cb();
-    },
-  });
-  return { sink, digest: () => h.digest('hex'), bytes: () => n };
-}
 
 // Real COS speaks HTTPS (cos_protocol = https): every scenario runs against the store over HTTP and over HTTPS.
 for (const storeTls of [false, true]) describe(storeTls ? 'FTP transfers (store over HTTPS)' : 'FTP transfers', () => {

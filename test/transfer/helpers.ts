@@ -109,3 +109,17 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A sink that hashes (SHA-256) and counts what is written to it. */
+export function hashingSink(): { sink: Writable; digest: () => string; bytes: () => number } {
+  const h = createHash('sha256');
+  let n = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      h.update(chunk);
+      n += chunk.length;
+      cb();
+    },
+  });
+  return { sink, digest: () => h.digest('hex'), bytes: () => n };
+}

@@ -69,6 +69,8 @@ export class HttpConnection {
   attach(reader: ConnectionReader): void {
     this.reader = reader;
     this.received = 0;
+    // Reading, whatever the previous reader left (a response must never wait on a socket paused for another).
+    this.socket.resume();
   }
 
   /**

@@ -252,8 +252,9 @@ export class HttpExchange implements ConnectionReader {
 
   private complete(): void {
     if (this.finished) return;
-    this.flush();
+    // Finished first: the last chunk's push must not pause the connection that goes back to the pool.
     this.finished = true;
+    this.flush();
     clearTimeout(this.timer);
     const connection = this.connection as HttpConnection;
     connection.detach();

@@ -31,6 +31,8 @@ export interface RequestContext {
   failKeys?: { pattern: RegExp; code: string; message: string };
   slowCompleteMs?: number;
   withoutCrc64?: boolean;
+  /** GetObject answers with a chunked body (no Content-Length). */
+  chunked?: boolean;
   /** How far the store's clock is off for this request (a clock-skew fault). */
   clockSkewMs?: number;
 }

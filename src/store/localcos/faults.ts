@@ -44,7 +44,11 @@ export type FaultAction =
   /** Writes (PUT, UploadPart, Complete): the object or part is kept without a CRC-64, as COS's older objects are. */
   | { withoutCrc64: true }
   /** The store's clock runs this far off: signatures are checked against it and `Date` says it. */
-  | { clockSkewMs: number };
+  | { clockSkewMs: number }
+  /** GetObject: the body framed as chunks without Content-Length, as some proxies re-frame answers. */
+  | { chunked: true }
+  /** The connection is closed as soon as the request has arrived, without an answer. */
+  | { dropConnection: true };
 
 /** The member that names each kind of action (the others are its options). */
 const KINDS = [
@@ -59,6 +63,8 @@ const KINDS = [
   'slowCompleteMs',
   'withoutCrc64',
   'clockSkewMs',
+  'chunked',
+  'dropConnection',
 ] as const;
 
 function kindOf(action: FaultAction): string {

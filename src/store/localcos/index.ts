@@ -1,5 +1,5 @@
 // A local COS-compatible object store, in-process: the backend for tests, benchmarks and the quick start.
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Catalog } from './catalog';
 import { FaultRegistry, type FaultSpec, RequestCounters } from './faults';
 import { type TlsOptions, createStoreServer } from './server';
@@ -41,6 +41,12 @@ export interface LocalCos {
   /** Requests received per operation since start or the last reset (rejected ones included). */
   requestCounts(): Record<string, number>;
   resetRequestCounts(): void;
+  /** TCP connections accepted since start (keep-alive reuse shows as fewer connections than requests). */
+  connectionCount(): number;
+  /** Connections open now. */
+  openConnections(): number;
+  /** Closes every keep-alive connection that is idle between requests, as a server does after its idle timeout. */
+  closeIdleConnections(): void;
 }
 
 export const DEFAULT_REGION = 'ap-guangzhou';
@@ -70,6 +76,13 @@ export async function startLocalCos(opts: LocalCosOptions): Promise<LocalCos> {
       resolve();
     });
   });
+  let accepted = 0;
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    accepted++;
+    open++;
+    socket.once('close', () => open--);
+  });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
@@ -84,5 +97,8 @@ export async function startLocalCos(opts: LocalCosOptions): Promise<LocalCos> {
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear() },
     requestCounts: () => counters.snapshot(),
     resetRequestCounts: () => counters.reset(),
+    connectionCount: () => accepted,
+    openConnections: () => open,
+    closeIdleConnections: () => server.closeIdleConnections(),
   };
 }

@@ -176,7 +176,8 @@ export async function getObject(ctx: RequestContext, headOnly: boolean): Promise
     throw err;
   }
   const [start, end] = range ?? [0, record.size];
-  headers['Content-Length'] = end - start;
+  // A chunked answer leaves the length out: Node then frames the body as chunks.
+  if (!ctx.chunked || headOnly) headers['Content-Length'] = end - start;
   if (range) headers['Content-Range'] = `bytes ${start}-${end - 1}/${record.size}`;
   ctx.res.writeHead(range ? 206 : 200, headers);
   if (headOnly) {

@@ -131,6 +131,7 @@ async function applyFaults(ctx: RequestContext, actions: FaultAction[]): Promise
     }
     if ('slowCompleteMs' in action) ctx.slowCompleteMs = action.slowCompleteMs;
     if ('withoutCrc64' in action) ctx.withoutCrc64 = action.withoutCrc64;
+    if ('chunked' in action) ctx.chunked = action.chunked;
   }
   if (injected) throw injected;
 }
@@ -170,6 +171,10 @@ async function handle(state: StoreState, req: IncomingMessage, res: ServerRespon
       chunkSigning,
       clockSkewMs,
     };
+    if (actions.some((action) => 'dropConnection' in action)) {
+      req.socket.destroy();
+      return;
+    }
     await applyFaults(ctx, actions);
     if (ctx.cutAfterBytes === 0 && UPLOAD_OPERATIONS.has(op)) {
       req.socket.destroy();
