@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { type GetResult, StoreError, describeError, isStoreError } from '../store/object-store';
 import { retryPolicy } from '../store/retry';
 import { OffloadedCrc64 } from '../util/crc64-offload';
+import { SLAB_BYTES } from '../util/slab-pool';
 import { ReplyError, storageFailed } from './errors';
 import type { TransferTarget } from './target';
 
@@ -37,7 +38,8 @@ export class CosDownloadStream extends Readable {
     first: GetResult,
     private readonly start: number,
   ) {
-    super({ highWaterMark: 256 * 1024 });
+    // One read slab (the store's chunks are up to that size) is buffered before the body is paused.
+    super({ highWaterMark: SLAB_BYTES });
     this.position = start;
     this.size = first.size;
     this.etag = first.etag;

@@ -6,6 +6,7 @@
 // one network read yields several 16 KiB records, which this gathers into one chunk).
 import net from 'node:net';
 import tls from 'node:tls';
+import { SLAB_BYTES, dropSlab, takeSlab } from '../../util/slab-pool';
 
 /** Where a connection goes and how it is secured. */
 export interface Endpoint {
@@ -31,8 +32,6 @@ export interface ConnectionReader {
   lost(err: Error | undefined): void;
 }
 
-/** The most a slab holds: bodies are handed on in chunks of up to this size. */
-export const SLAB_BYTES = 1024 * 1024;
 /** The first slab of a response: its head and a small body fit. */
 const HEAD_SLAB_BYTES = 16 * 1024;
 
@@ -96,8 +95,10 @@ export class HttpConnection {
     this.gone(err);
   }
 
+  /** Moves on to a new slab (full-size ones from the pool; the old one stays alive while views of it are out). */
   private newSlab(size: number): void {
-    this.slab = Buffer.allocUnsafeSlow(size);
+    dropSlab(this.slab);
+    this.slab = size === SLAB_BYTES ? takeSlab() : Buffer.allocUnsafeSlow(size);
     this.filled = 0;
   }
 
@@ -137,6 +138,7 @@ export class HttpConnection {
   private gone(err: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    dropSlab(this.slab);
     if (!this.socket.destroyed) this.socket.destroy();
     const reader = this.reader;
     this.reader = undefined;

@@ -5,9 +5,10 @@
 // A request on a reused connection that closes before any byte of an answer is sent once more on a new one (the
 // server may close an idle connection just as a request goes out).
 import { Readable } from 'node:stream';
+import { SLAB_BYTES, lend } from '../../util/slab-pool';
 import { ChunkedDecoder } from './chunked-decoder';
 import type { ConnectionPool } from './connection-pool';
-import { type ConnectionReader, type Endpoint, type HttpConnection, SLAB_BYTES } from './http-connection';
+import type { ConnectionReader, Endpoint, HttpConnection } from './http-connection';
 import { type BodyFraming, HttpProtocolError, type ResponseHead, parseResponseHead } from './http-head';
 
 /** The most of an error answer's body that is kept (COS's error documents are under 1 KiB). */
@@ -136,7 +137,7 @@ export class HttpExchange implements ConnectionReader {
     const run = this.run;
     if (!run || !this.body) return;
     this.run = undefined;
-    if (!this.body.push(run.slab.subarray(run.from, run.to)) && !this.finished) {
+    if (!this.body.push(lend(run.slab, run.from, run.to)) && !this.finished) {
       this.paused = true;
       this.connection?.pause();
       clearTimeout(this.timer);
