@@ -145,6 +145,14 @@ describe('COS requests per FTP command', () => {
       assert.equal(r.text, 'uploaded');
     });
     assert.deepEqual(retr, { GetObject: 1 });
+    // A proxy that re-frames the answer as chunks leaves out its length: one HEAD says the size.
+    stack.store.faults.add({ op: 'GetObject', key: 'up.txt', action: { chunked: true } });
+    const chunked = await measure('RETR, answer chunked by a proxy', async () => {
+      const r = await ftp.data('RETR up.txt');
+      assert.equal(r.final?.code, 226, r.final?.text);
+      assert.equal(r.text, 'uploaded');
+    });
+    assert.deepEqual(chunked, { GetObject: 1, HeadObject: 1 });
     const multipart = await measure('STOR of 2.5 parts (multipart)', async () => {
       const r = await ftp.upload('STOR big.bin', Buffer.alloc(2.5 * MIB, 7));
       assert.equal(r.final?.code, 226, r.final?.text);

@@ -12,14 +12,13 @@ import {
   MAX_BATCH,
   type ObjectStore,
   type RequestEvent,
-  StoreError,
   createStore,
   isCancelled,
 } from '../../src/store/index';
 import { retryPolicy } from '../../src/store/retry';
 import { multipartEtag } from '../../src/store/s3/s3-store';
 import { testLogger } from '../helpers/stack';
-import { BUCKET, SECRET_ID, SECRET_KEY, at, crc64Of, patternBytes, sdkClient, startStore } from './helpers';
+import { BUCKET, SECRET_ID, SECRET_KEY, at, crc64Of, patternBytes, sdkClient, startStore, storeFailure } from './helpers';
 
 const MIB = 1024 * 1024;
 const MANY = 2500;
@@ -36,15 +35,7 @@ async function readAll(body: AsyncIterable<Buffer | string>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function failure(promise: Promise<unknown>): Promise<StoreError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof StoreError, `expected a StoreError, got ${String(err)}`);
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = storeFailure;
 
 /** Multipart uploads still open in the bucket (asked through the COS SDK, whichever store is under test). */
 async function openUploads(local: LocalCos): Promise<number> {

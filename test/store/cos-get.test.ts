@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildAccount } from '../../src/config/defaults';
-import { type GetResult, type ObjectStore, type RequestEvent, StoreError, createStore, isCancelled } from '../../src/store/index';
+import { type GetResult, type ObjectStore, type RequestEvent, createStore, isCancelled } from '../../src/store/index';
 import type { LocalCos } from '../../src/store/localcos/index';
 import { retryPolicy } from '../../src/store/retry';
 import { testLogger } from '../helpers/stack';
 import { storeCertificate } from '../helpers/store-tls';
-import { BUCKET, SECRET_ID, SECRET_KEY, crc64Of, patternBytes, startStore } from './helpers';
+import { BUCKET, SECRET_ID, SECRET_KEY, crc64Of, patternBytes, startStore, storeFailure } from './helpers';
 
 const MIB = 1024 * 1024;
 
@@ -19,15 +19,7 @@ async function readAll(result: GetResult): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function failure(promise: Promise<unknown>): Promise<StoreError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof StoreError, `expected a StoreError, got ${String(err)}`);
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = storeFailure;
 
 const tick = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,10 @@
 // Shared pieces of the store's conformance suite: a store, a real SDK client pointed at it, byte generators.
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import COS from 'cos-nodejs-sdk-v5';
 import { type LocalCos, type LocalCosOptions, startLocalCos } from '../../src/store/localcos';
 import { Crc64 } from '../../src/util/crc64';
+import { StoreError } from '../../src/store/object-store';
 
 export const BUCKET = 'bucket1-1250000000';
 export const REGION = 'ap-guangzhou';
@@ -71,4 +73,15 @@ export async function sdkError(promise: Promise<unknown>): Promise<SdkError> {
     return err as SdkError;
   }
   throw new Error('expected the SDK call to fail');
+}
+
+/** The StoreError a failed call rejects with (fails the test when the call succeeds or fails otherwise). */
+export async function storeFailure(promise: Promise<unknown>): Promise<StoreError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof StoreError, `expected a StoreError, got ${String(err)}`);
+    return err;
+  }
+  throw new Error('expected the call to fail');
 }

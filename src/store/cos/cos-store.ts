@@ -1,5 +1,6 @@
 // ObjectStore on cos-nodejs-sdk-v5: everything COS-specific lives here (endpoint and signature options through
-// the SDK, `x-cos-hash-crc64ecma`, `x-cos-copy-source`, the error codes COS sends, request cancellation).
+// the SDK, `x-cos-hash-crc64ecma`, `x-cos-copy-source`, the error codes COS sends, request cancellation). GetObject
+// goes through the store's own HTTP client (get-object.ts), which takes URL, address and signature from the SDK.
 import { Readable } from 'node:stream';
 import type COS from 'cos-nodejs-sdk-v5';
 import type { Logger } from 'pino';
@@ -258,7 +259,10 @@ export class CosStore implements ObjectStore {
     }
   }
 
-  /** One GetObject try: resolves once its status (2xx) and headers are in, or fails with the store's error. */
+  /**
+   * One GetObject try: resolves once its status (2xx) and headers are in, or fails with the store's error. Costs one
+   * GET; plus one HEAD when the answer has neither Content-Length nor Content-Range (re-framed by a proxy).
+   */
   private async openGet(call: Call, key: string, opts: GetOptions): Promise<GetResult> {
     const operation = 'GetObject';
     if (call.cancelled) throw cancelled(operation);

@@ -3,7 +3,8 @@
 // 'before-send' with the options it is about to pass to its HTTP library; requests tagged with a call's header get
 // an agent there that records the request and hands it on to one shared keep-alive agent (so connections are still
 // reused across calls). The shared agents have no socket limit: the SDK queues nothing; the callers' own semaphores
-// (upload slots, parts per upload) are the only bound on concurrency.
+// (upload slots, parts per upload) are the only bound on concurrency. GetObject goes through the store's own client
+// (get-object.ts); its requests join their call through `track`.
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
