@@ -2,7 +2,7 @@
 // buffers, copies and second releases change nothing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SLAB_BYTES, dropSlab, lend, releaseChunk, takeSlab } from '../../src/util/slab-pool';
+import { SLAB_BYTES, dropSlab, lend, giveBack, takeSlab } from '../../src/util/slab-pool';
 
 test('a slab comes back only after the producer and every lent view are done, each counted once', () => {
   const slab = takeSlab();
@@ -11,13 +11,14 @@ test('a slab comes back only after the producer and every lent view are done, ea
   const b = lend(slab, 100, 300);
   assert.equal(b.length, 200);
   dropSlab(slab);
-  releaseChunk(a);
-  releaseChunk(a); // a second release of the same view does not count
-  releaseChunk(Buffer.from(b)); // nor does a copy
-  releaseChunk(b.subarray(1)); // nor a view someone else made of it
+  dropSlab(slab); // the producer's second drop does not count either
+  giveBack(a);
+  giveBack(a); // a second release of the same view does not count
+  giveBack(Buffer.from(b)); // nor does a copy
+  giveBack(b.subarray(1)); // nor a view someone else made of it
   const other = takeSlab();
   assert.notEqual(other.buffer, slab.buffer, 'still lent: not handed out again');
-  releaseChunk(b);
+  giveBack(b);
   const again = takeSlab();
   assert.equal(again.buffer, slab.buffer, 'all done: used again');
   dropSlab(other);
@@ -28,7 +29,7 @@ test('buffers not from the pool: lend gives a plain view, release and drop ignor
   const own = Buffer.alloc(64);
   const view = lend(own, 8, 16);
   assert.equal(view.length, 8);
-  releaseChunk(view);
+  giveBack(view);
   dropSlab(own);
   const slab = takeSlab();
   assert.notEqual(slab.buffer, own.buffer);

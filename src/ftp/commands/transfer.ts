@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { aborted } from '../../transfer/errors';
 import { ReplyError, replyOf } from '../../util/reply-error';
-import { releaseChunk } from '../../util/slab-pool';
+import { giveBack } from '../../util/slab-pool';
 import { CrlfToLf, LfToCrlf } from '../../transfer/line-endings';
 import {
   ActiveTransfer,
@@ -281,7 +281,7 @@ function pumpDownload(
     const onData = (chunk: Buffer): void => {
       bytes += chunk.length;
       // Written whole (no copy); once the socket is done with it, the read buffer it lives in may be used again.
-      socket.write(lineEndings ? lineEndings.push(chunk) : chunk, () => releaseChunk(chunk));
+      socket.write(lineEndings ? lineEndings.push(chunk) : chunk, () => giveBack(chunk));
       // Paused past our own mark, not the socket's 16 KiB one: that paused and resumed the COS body on every chunk.
       if (socket.writableLength > DOWNLOAD_SOCKET_BUFFER) stream.pause();
     };

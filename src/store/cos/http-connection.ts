@@ -34,6 +34,8 @@ export interface ConnectionReader {
 
 /** The first slab of a response: its head and a small body fit. */
 const HEAD_SLAB_BYTES = 16 * 1024;
+/** The buffer a closed connection is given for reads that will not come. */
+const SPENT = Buffer.alloc(16);
 
 export class HttpConnection {
   readonly socket: net.Socket;
@@ -103,6 +105,8 @@ export class HttpConnection {
   }
 
   private nextBuffer(): Buffer {
+    // Node asks for the next buffer even after a read that closed the connection: nothing will land in it.
+    if (this.closed) return SPENT;
     if (this.filled === this.slab.length) {
       const expected = this.reader?.expected();
       const size = expected === undefined ? SLAB_BYTES : Math.min(SLAB_BYTES, Math.max(expected, HEAD_SLAB_BYTES));
