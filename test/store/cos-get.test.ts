@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildAccount } from '../../src/config/defaults';
-import { type GetResult, type ObjectStore, type RequestEvent, createStore, isCancelled } from '../../src/store/index';
+import { type GetResult, type ObjectStore, type RequestEvent, StoreError, createStore, isCancelled } from '../../src/store/index';
 import type { LocalCos } from '../../src/store/localcos/index';
 import { retryPolicy } from '../../src/store/retry';
 import { testLogger } from '../helpers/stack';
@@ -203,6 +203,15 @@ for (const secure of [false, true]) {
       assert.deepEqual(await readAll(await quick.get('small.bin')), small);
       await tick();
       assert.deepEqual(observed.map((e) => [e.status, e.errorKind]), [[0, 'retryable'], [200, undefined]]);
+    });
+
+    test('a body left unread (paused) for timeoutMs is given up as retryable, so it never holds its connection', async () => {
+      const quick = makeStore(300);
+      const got = await quick.get('big.bin');
+      const failed = new Promise<unknown>((resolve) => got.body.once('error', resolve));
+      const err = await failed;
+      assert.ok(err instanceof StoreError && err.kind === 'retryable', String(err));
+      assert.ok(got.body.destroyed);
     });
 
     test('a store clock an hour off: the first GET learns the offset and succeeds', async () => {

@@ -18,7 +18,7 @@ export interface HttpRequest {
   endpoint: Endpoint;
   /** The whole request head, request line to the empty line. */
   head: string;
-  /** No progress (connect, answer, body bytes) for this long while waiting for the store fails the exchange. */
+  /** No progress (connect, answer, body bytes) for this long fails the exchange. */
   timeoutMs: number;
   /** What the reader of a 2xx body sees when the body breaks off (the store's own error type). */
   bodyError?: (err: Error) => Error;
@@ -106,7 +106,7 @@ export class HttpExchange implements ConnectionReader {
     this.arm();
   }
 
-  /** (Re)starts the no-progress timer: the store has `timeoutMs` for its next byte. */
+  /** (Re)starts the no-progress timer: `timeoutMs` without a byte (waiting for the store, or paused) fails it. */
   private arm(): void {
     clearTimeout(this.timer);
     const ms = this.request.timeoutMs;
@@ -138,9 +138,10 @@ export class HttpExchange implements ConnectionReader {
     if (!run || !this.body) return;
     this.run = undefined;
     if (!this.body.push(lend(run.slab, run.from, run.to)) && !this.finished) {
+      // The timer keeps running: a body left paused that long is given up (the download resumes it with a ranged
+      // GET, as it did when the SDK timed out behind a slow client), so an abandoned body never holds a connection.
       this.paused = true;
       this.connection?.pause();
-      clearTimeout(this.timer);
     }
   }
 
