@@ -20,6 +20,9 @@ test('a COS head: status, lower-case headers, length framing, keep-alive; incomp
   assert.equal(parsed?.keepAlive, true);
   assert.equal(parsed?.size, text.length);
   assert.equal(head(text.slice(0, -2)), undefined);
+  // Bytes beyond `end` (an older answer in a reused slab) are never read.
+  const stale = Buffer.from(text, 'latin1');
+  assert.equal(parseResponseHead(stale, 0, text.length - 2), undefined);
   assert.equal(head('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')?.keepAlive, false);
   assert.equal(head('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n')?.keepAlive, false);
   assert.deepEqual(head('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')?.framing, { kind: 'chunked' });
@@ -76,6 +79,19 @@ test('chunked bodies decode the same whatever the reads cut them at, extensions 
   // What follows the body is not decoded: the caller sees where it stopped.
   const extra = decode(Buffer.concat([wire, Buffer.from('HTTP/1.1')]), []);
   assert.equal(extra.stop, wire.length);
+});
+
+test('the chunked decoder reads nothing beyond the end it is given', () => {
+  const decoder = new ChunkedDecoder();
+  const bytes = Buffer.from('3\r\nabc\r\n0\r\n\r\n', 'latin1');
+  const out: string[] = [];
+  const data = (a: number, b: number): number => out.push(bytes.toString('latin1', a, b));
+  // Cut inside the size line: the newline after the cut belongs to the next read.
+  assert.equal(decoder.push(bytes, 0, 2, data), 2);
+  assert.deepEqual(out, []);
+  assert.equal(decoder.push(bytes, 2, bytes.length, data), bytes.length);
+  assert.deepEqual(out, ['abc']);
+  assert.equal(decoder.done, true);
 });
 
 test('malformed chunked framing is refused', () => {

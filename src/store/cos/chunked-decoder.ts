@@ -38,8 +38,8 @@ export class ChunkedDecoder {
         if (this.remaining === 0) this.state = 'data-end';
         continue;
       }
-      const newline = bytes.indexOf(10, at);
-      if (newline < 0 || newline >= end) {
+      const newline = bytes.subarray(0, end).indexOf(10, at);
+      if (newline < 0) {
         this.extendLine(bytes, at, end);
         return end;
       }

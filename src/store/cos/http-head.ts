@@ -41,8 +41,9 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
  * it is malformed or longer than MAX_HEAD_BYTES.
  */
 export function parseResponseHead(bytes: Buffer, start: number, end: number): ResponseHead | undefined {
-  const stop = bytes.indexOf(CRLFCRLF, start);
-  if (stop < 0 || stop + 4 > end) {
+  // Searched within the bytes read only: the rest of a reused slab holds an older response's bytes.
+  const stop = bytes.subarray(0, end).indexOf(CRLFCRLF, start);
+  if (stop < 0) {
     if (end - start > MAX_HEAD_BYTES) throw new HttpProtocolError(`response head over ${MAX_HEAD_BYTES} bytes`);
     return undefined;
   }
