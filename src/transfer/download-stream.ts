@@ -38,8 +38,9 @@ export class CosDownloadStream extends Readable {
     first: GetResult,
     private readonly start: number,
   ) {
-    // One read slab (the store's chunks are up to that size) is buffered before the body is paused.
-    super({ highWaterMark: SLAB_BYTES });
+    // Two read slabs (the store's chunks are up to that size) are buffered before the body is paused: the next one
+    // is read while the data connection takes the last (see DOWNLOAD_SOCKET_BUFFER in src/ftp/commands/transfer.ts).
+    super({ highWaterMark: 2 * SLAB_BYTES });
     this.position = start;
     this.size = first.size;
     this.etag = first.etag;

@@ -251,8 +251,13 @@ async function retrieve(connection: TransferConnection, args: CommandArgs): Prom
   }
 }
 
-/** Bytes queued on the data connection before the COS body is paused. */
-const DOWNLOAD_SOCKET_BUFFER = 1024 * 1024;
+/**
+ * Bytes queued on the data connection before the COS body is paused. The body resumes only at 'drain' (queue empty),
+ * so this is the cushion that keeps the client's connection busy while the store refills: 512 MiB curl downloads,
+ * median of 7, 1 MiB → 1233 MiB/s, 4 MiB → 1618 (with two buffered slabs in the download stream: 1772). The bytes
+ * are pooled read slabs, so it is also most of a download's memory.
+ */
+const DOWNLOAD_SOCKET_BUFFER = 4 * 1024 * 1024;
 
 /** Sends the object to the client at the client's pace; any early end on either side frees the COS request. */
 function pumpDownload(
