@@ -3,11 +3,11 @@
 // replaces an object). Beyond: a lazily initiated multipart upload whose parts go up while the client still sends;
 // CompleteMultipartUpload is the commit point, so an upload that fails or is aborted never touches the old object.
 // See "A write stream that is correct under errors" in docs/ftp-srv-notes.md.
-import { type Hash, createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Crc64 } from '../util/crc64';
+import { md5InSlices } from '../util/md5-slices';
 import { Semaphore } from '../util/semaphore';
 import { type ObjectStore, StoreError, describeError } from '../store/object-store';
 import { crc64Combine } from '../util/crc64-combine';
@@ -64,9 +64,6 @@ export class CosUploadStream extends Writable {
   /** Budget space for the part being filled, reserved whole before its first byte is taken. */
   private space: Reservation | undefined;
   private pendingCrc = new Crc64();
-  /** MD5 of the bytes so far while the whole file may still go up in one PutObject (its Content-MD5), computed as
-   *  the bytes arrive so that no large hash blocks the event loop at the end. */
-  private wholeMd5: Hash | undefined = createHash('md5');
   private nextPartNumber = 1;
 
   private uploadId: string | undefined;
@@ -235,7 +232,6 @@ export class CosUploadStream extends Writable {
     if (!memory) throw aborted();
     piece.copy(memory, this.pendingBytes);
     this.pendingCrc.update(piece);
-    this.wholeMd5?.update(piece);
     this.pendingBytes += piece.length;
   }
 
@@ -283,7 +279,6 @@ export class CosUploadStream extends Writable {
     };
     this.pendingBytes = 0;
     this.pendingCrc = new Crc64();
-    this.wholeMd5 = undefined;
     this.space = undefined;
     if (part.partNumber > MAX_PART_COUNT) {
       part.space?.release();
@@ -360,8 +355,9 @@ export class CosUploadStream extends Writable {
     const chunks = this.pendingBody();
     const size = this.pendingBytes;
     const crc = this.pendingCrc.digest();
-    const md5 = this.wholeMd5 ?? chunks.reduce((h, c) => h.update(c), createHash('md5'));
-    const contentMd5 = md5.digest('base64');
+    // Only now is it known that the file goes up whole: hashing every upload's first part as it arrived cost
+    // ~35 ms of CPU per 20 MiB for the many that became multipart (where each part's CRC-64 is checked instead).
+    const contentMd5 = await md5InSlices(chunks);
     const release = await this.target.services.uploadSlots.acquire();
     try {
       if (this.cancelled) throw aborted();
