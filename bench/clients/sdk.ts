@@ -8,7 +8,7 @@ import { endpointOptions } from '../../src/store/cos/client';
 import { elapsed, printReport } from './report';
 
 export interface SdkJob {
-  op: 'multipart' | 'put' | 'get' | 'list' | 'seed' | 'ensure' | 'crcs';
+  op: 'multipart' | 'put' | 'get' | 'list' | 'seed' | 'ensure' | 'crcs' | 'remove';
   storeUrl: string;
   secretId: string;
   secretKey: string;
@@ -88,6 +88,14 @@ async function main(): Promise<void> {
       );
       process.stdout.write(`${JSON.stringify({ crcs })}\n`);
       return printReport(elapsed(start), 0, crcs.length);
+    }
+    case 'remove': {
+      // Deletes prefix0 .. prefix<count-1>.bin (a case's objects, once checked: they would fill the disk run after run).
+      const keys = Array.from({ length: job.count ?? 0 }, (_, i) => ({ Key: `${job.prefix ?? ''}${i}.bin` }));
+      for (let i = 0; i < keys.length; i += 1000) {
+        await cos.deleteMultipleObject({ ...at, Objects: keys.slice(i, i + 1000), Quiet: true });
+      }
+      return printReport(elapsed(start), 0, keys.length);
     }
     case 'ensure': {
       // Uploads the file under key unless an object of that size is already there (reused work folders).
