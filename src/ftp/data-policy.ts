@@ -152,6 +152,8 @@ function connectActive(session: DataSession, target: ActiveTarget, timeoutMs: nu
   });
   socket.connect({ host: target.host, port: target.port, family: target.family }, () => {
     socket.setTimeout(0);
+    // As for passive connections: the last segment leaves at once instead of waiting for a delayed ACK.
+    socket.setNoDelay(true);
     socket.pause();
     const options = session.server.options.tls;
     if (session.secure && options) {

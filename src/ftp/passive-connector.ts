@@ -114,6 +114,8 @@ function listenPassive(this: PassiveInternals, server: FtpSrvServer, port: numbe
       // On an encrypted session the data connection is TLS too. It counts as connected at once, as ftp-srv's
       // active mode does: clients such as Python's ftplib and lftp start the handshake only after the 150
       // reply, which is sent once the connection is there (ftp-srv waited for the handshake: a deadlock).
+      // The last segment of a transfer (or a short listing) leaves at once instead of waiting for a delayed ACK.
+      plain.setNoDelay(true);
       let socket: DataSocket = plain;
       if (connection.secure && server.options.tls) {
         const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: secureContextFor(server.options.tls) });
