@@ -62,11 +62,6 @@ export class BufferPool {
     this.dropWhenIdle();
   }
 
-  /** Whether `chunk` is a view of a buffer borrowed from this pool. */
-  owns(chunk: Uint8Array): boolean {
-    return this.out.has(chunk.buffer);
-  }
-
   stats(): BufferPoolStats {
     return { allocated: this.allocated, taken: this.taken, spare: this.spare.length };
   }

@@ -304,8 +304,9 @@ function pumpDownload(
     stream.once('close', () => {
       if (!sourceEnded) settle(aborted('Transfer aborted.'));
     });
-    // Read (and drop) what the client sends, so that its closing the connection is noticed at once.
-    socket.on('data', () => undefined);
+    // Read (and drop, giving pooled read buffers back) what the client sends, so that its closing the connection is
+    // noticed at once.
+    socket.on('data', releaseChunk);
     socket.once('end', () => {
       if (!sourceEnded) lost();
     });
