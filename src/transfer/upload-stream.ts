@@ -253,8 +253,14 @@ export class CosUploadStream extends Writable {
     if (this.cancelled) throw aborted();
   }
 
+  /**
+   * Not cancellable: COS may create the upload for an Initiate whose answer nobody waits for any more, and its id
+   * would be lost with the answer (an orphaned multipart upload). A cancelled upload waits for the answer instead
+   * (cleanUp), then aborts the upload. None is started once the upload is cancelled.
+   */
   private initiate(): Promise<string> {
-    this.initiating ??= this.store.initMultipart(this.key, { signal: this.signal }).then(
+    if (!this.initiating && this.cancelled) return Promise.reject(aborted());
+    this.initiating ??= this.store.initMultipart(this.key).then(
       (uploadId) => {
         this.uploadId = uploadId;
         this.log.debug({ uploadId }, 'multipart upload initiated');

@@ -1,0 +1,61 @@
+// A client's ABOR or close that lands while a store request of the transfer is under way (Initiate, Complete, a
+// resumed download's second GET), and a store failure while RETR checks a REST offset at the end of the file: the
+// reply tells what happened, nothing is left behind in the store, no store request outlives the transfer.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { type Stack, startStack } from '../helpers/stack';
+import { RawSession, writeBytes } from './ftp-front';
+import { MIB, fastRetries, objectSize, openUploads, waitFor } from './helpers';
+
+const PART = MIB;
+const bucket = 'bucket1-1250000000';
+
+describe('ABOR or close while a store request is under way', () => {
+  let stack: Stack;
+
+  before(async () => {
+    fastRetries();
+    stack = await startStack({ transfer: { minPartSize: PART, singleFileMaxSize: 16 * MIB, uploadThreadNum: 4 } });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+  beforeEach(() => {
+    stack.store.faults.clear();
+    stack.store.resetRequestCounts();
+  });
+
+  const raw = (): Promise<RawSession> => RawSession.open(stack.ftpPort, 'user1', 'pass1');
+  const count = (op: string): number => stack.store.requestCounts()[op] ?? 0;
+
+  for (const how of ['ABOR', 'close'] as const) {
+    test(`${how} while InitiateMultipartUpload is in flight: no multipart upload is left open`, async () => {
+      const key = `initiate-${how}.bin`;
+      const stallMs = 300;
+      stack.store.faults.add({ op: 'InitiateMultipartUpload', key, action: { stallMs } });
+      const s = await raw();
+      const data = await s.startTransfer(`STOR ${key}`);
+      // One byte past a part: the part is sent, so the multipart upload is initiated.
+      await writeBytes(data, PART + 1);
+      await waitFor(() => count('InitiateMultipartUpload') === 1);
+      const initiatedAt = Date.now();
+      if (how === 'ABOR') {
+        s.control.socket.write('ABOR\r\n');
+        assert.equal((await s.read()).code, 426);
+        assert.equal((await s.read()).code, 226);
+        data.destroy();
+        s.close();
+      } else {
+        s.close();
+        data.destroy();
+        await waitFor(() => stack.gateway.context.stats.transfers === 0);
+      }
+      // The store creates the upload once the stall is over, whether or not anybody still waits for its answer.
+      await sleep(Math.max(0, initiatedAt + stallMs + 200 - Date.now()));
+      await waitFor(() => stack.gateway.context.stats.transfers === 0);
+      assert.deepEqual(await openUploads(stack.cos(), bucket), []);
+      assert.equal(await objectSize(stack.cos(), bucket, key), undefined);
+    });
+  }
+});
