@@ -38,7 +38,7 @@ export class ActiveTransfer {
   private resolveSettled!: () => void;
   /** Resolves once the transfer's final reply has been sent. */
   readonly settled = new Promise<void>((resolve) => (this.resolveSettled = resolve));
-  private readonly onControlClose = (): void => this.abort(aborted('Control connection closed; transfer aborted.'));
+  private readonly onControlClose = (): void => void this.abort(aborted('Control connection closed; transfer aborted.'));
 
   constructor(private readonly connection: TransferConnection) {
     // ftp-srv's idle timeout is a timer on the control socket: it must not fire while data flows elsewhere.
@@ -58,9 +58,24 @@ export class ActiveTransfer {
     return this.pendingReason;
   }
 
-  abort(reason: ReplyError): void {
+  /**
+   * Whether the transfer can still be aborted (ABOR, the control connection lost). Once an upload's
+   * CompleteMultipartUpload is sent it cannot: COS carries out a Complete it has received whoever still waits for the
+   * answer, so the transfer ends with its own reply (226 once stored), never a 426 for a stored object.
+   */
+  private abortable = true;
+
+  /** The transfer is past its point of no return (see `abortable`): aborts from now on change nothing. */
+  committing(): void {
+    this.abortable = false;
+  }
+
+  /** Aborts the transfer; false when it is past its point of no return and goes on. */
+  abort(reason: ReplyError): boolean {
+    if (!this.abortable) return false;
     this.pendingReason ??= reason;
     this.abortHandler?.(reason);
+    return true;
   }
 
   end(): void {

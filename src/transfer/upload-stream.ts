@@ -16,6 +16,13 @@ import { MAX_PART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, PartSizer } from './part-
 import type { Reservation } from './buffer-budget';
 import type { TransferTarget } from './target';
 
+/**
+ * Emitted just before CompleteMultipartUpload is sent: COS carries out a Complete it has received whoever still waits
+ * for the answer, so from then on cancelling cannot take the object back. (A whole-file PUT stays cancellable: COS
+ * refuses a body cut short.)
+ */
+export const COMMITTING = 'committing';
+
 /** Parts of one upload in flight at once, at most (also bounded by half the server-wide upload slots). */
 export const MAX_PARTS_IN_FLIGHT_PER_UPLOAD = 4;
 
@@ -350,6 +357,7 @@ export class CosUploadStream extends Writable {
       if (this.failure) throw this.failure;
       // The commit point: nothing has replaced the old object until here.
       if (this.cancelled || this.destroyed) throw aborted();
+      this.emit(COMMITTING);
       this.completing = this.complete(this.uploadId);
       await this.completing;
     }

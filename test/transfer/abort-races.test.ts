@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type Stack, startStack } from '../helpers/stack';
 import { RawSession, writeBytes } from './ftp-front';
-import { MIB, fastRetries, objectSize, openUploads, waitFor } from './helpers';
+import { MIB, fastRetries, objectHash, objectSize, openUploads, putBytes, seededBytes, sha256OfBuffer, waitFor } from './helpers';
 
 const PART = MIB;
 const bucket = 'bucket1-1250000000';
@@ -58,4 +58,33 @@ describe('ABOR or close while a store request is under way', () => {
       assert.equal(await objectSize(stack.cos(), bucket, key), undefined);
     });
   }
+
+  test('ABOR while CompleteMultipartUpload is in flight: the commit finishes, 226 for the transfer, 226 for ABOR', async () => {
+    const key = 'complete-abor.bin';
+    const old = await seededBytes('complete-old', 100);
+    await putBytes(stack.cos(), bucket, key, old);
+    const body = await seededBytes('complete-new', 3 * PART + 7);
+    // COS goes on with a Complete it has received whoever stops waiting for it; here the gateway's clean-up
+    // (an Abort) would come too late to stop it either.
+    stack.store.faults.add({ op: 'CompleteMultipartUpload', key, action: { slowCompleteMs: 400 } });
+    stack.store.faults.add({ op: 'AbortMultipartUpload', key, action: { stallMs: 300 } });
+    const s = await raw();
+    try {
+      const data = await s.startTransfer(`STOR ${key}`);
+      data.end(body);
+      await waitFor(() => count('CompleteMultipartUpload') === 1);
+      s.control.socket.write('ABOR\r\n');
+      const transferReply = await s.read();
+      const aborReply = await s.read();
+      // Whatever the reply, it must be the truth: the store holds exactly what it says.
+      const stored = await objectHash(stack.cos(), bucket, key);
+      assert.equal(transferReply.code, 226, `${transferReply.text}; stored ${stored === sha256OfBuffer(body) ? 'new' : 'old'}`);
+      assert.equal(aborReply.code, 226, aborReply.text);
+      assert.equal(stored, sha256OfBuffer(body));
+      assert.equal((await s.send('NOOP')).code, 200);
+    } finally {
+      s.close();
+    }
+    assert.deepEqual(await openUploads(stack.cos(), bucket), []);
+  });
 });

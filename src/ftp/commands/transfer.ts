@@ -15,7 +15,7 @@ import {
   activeTransfer,
 } from '../../transfer/session';
 import { type Direction, TransferRecord, targetOf } from '../../transfer/transfer-record';
-import { CosUploadStream } from '../../transfer/upload-stream';
+import { COMMITTING, CosUploadStream } from '../../transfer/upload-stream';
 import { CosDownloadStream } from '../../transfer/download-stream';
 import { releaseChunk } from '../pooled-reads';
 import { gatewayOf, once, setCommand } from '../registry';
@@ -136,7 +136,7 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
 function watchIdleData(socket: Socket, connection: TransferConnection, transfer: ActiveTransfer): void {
   const timeoutMs = gatewayOf(connection)?.config.limits.dataConnectionTimeoutMs ?? 0;
   if (timeoutMs <= 0) return;
-  const onTimeout = (): void => transfer.abort(aborted('Data connection timed out; transfer aborted.'));
+  const onTimeout = (): void => void transfer.abort(aborted('Data connection timed out; transfer aborted.'));
   socket.setTimeout(timeoutMs, onTimeout);
   void transfer.settled.then(() => {
     socket.off('timeout', onTimeout);
@@ -204,6 +204,8 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, 
       if (!dataEnded) abortWith(aborted('Data connection lost; transfer aborted.'));
     });
     transfer.onAbort((reason) => abortWith(reason));
+    // Once its Complete is sent the upload can no longer be taken back: it answers for itself.
+    stream.once(COMMITTING, () => transfer.committing());
     socket.resume();
   });
 }
@@ -319,13 +321,18 @@ function pumpDownload(
   });
 }
 
-/** ABOR: a running transfer is aborted (it answers 426), then ABOR itself answers 226. */
+/**
+ * ABOR: a running transfer is aborted (it answers 426), then ABOR itself answers 226. An upload whose data has all
+ * arrived and whose CompleteMultipartUpload is under way is not aborted (COS carries out a Complete it has
+ * received): it answers for itself (226 once stored), then ABOR 226, as vsftpd and pyftpdlib answer an ABOR that
+ * comes after the transfer finished.
+ */
 async function abort(connection: TransferConnection): Promise<void> {
   const transfer = activeTransfer(connection);
   if (transfer) {
-    transfer.abort(aborted('Transfer aborted by the client.'));
+    const stopped = transfer.abort(aborted('Transfer aborted by the client.'));
     await transfer.settled;
-    await connection.reply(226, 'ABOR successful; transfer aborted.');
+    await connection.reply(226, stopped ? 'ABOR successful; transfer aborted.' : 'ABOR successful; the transfer had already ended.');
     return;
   }
   connection.connector.end();
