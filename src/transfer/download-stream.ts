@@ -13,8 +13,8 @@ import { ReplyError, storageFailed } from './errors';
 import type { TransferTarget } from './target';
 
 /** A GET of the object from `offset`, pinned to `etag` when given (the store retries the opening). */
-function getFrom(target: TransferTarget, offset: number, etag: string | undefined): Promise<GetResult> {
-  return target.store.get(target.key, { start: offset, ifMatch: etag });
+function getFrom(target: TransferTarget, offset: number, etag: string | undefined, signal?: AbortSignal): Promise<GetResult> {
+  return target.store.get(target.key, { start: offset, ifMatch: etag, signal });
 }
 
 /** The object from an offset to its end, over one or more GetObject responses. */
@@ -30,6 +30,8 @@ export class CosDownloadStream extends Readable {
   private crcBehind = false;
   private readonly expectedCrc: string | undefined;
   private resumesWithoutProgress = 0;
+  /** Cancels a GET that resumes the body (and its retries) when the download is destroyed. */
+  private readonly cancelling = new AbortController();
   /** Why the bytes could not be checked against the store's CRC-64, when a whole file could not (226 says so). */
   readonly unverified: string | undefined;
 
@@ -120,7 +122,7 @@ export class CosDownloadStream extends Readable {
       return void this.destroy(storageFailed(`reading from COS failed (${describeError(err)})`, err));
     }
     this.target.log.warn({ key: this.target.key, at: this.position, err: describeError(err) }, 'download broke off; resuming');
-    getFrom(this.target, this.position, this.etag).then(
+    getFrom(this.target, this.position, this.etag, this.cancelling.signal).then(
       ({ body }) => {
         if (this.destroyed) return void body.destroy(new Error('download cancelled'));
         // It flows at once; a full buffer pauses it again (push() returns false) and _read() resumes it.
@@ -132,6 +134,7 @@ export class CosDownloadStream extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.crc?.drop();
+    this.cancelling.abort();
     // Destroying the response body with an error makes the SDK abort the request.
     if (this.body && !this.body.destroyed) this.body.destroy(error ?? new Error('download cancelled'));
     callback(error);

@@ -87,4 +87,32 @@ describe('ABOR or close while a store request is under way', () => {
     }
     assert.deepEqual(await openUploads(stack.cos(), bucket), []);
   });
+
+  test('REST+RETR whose GET is re-issued after a break: ABOR cancels the re-issued GET at once', async () => {
+    const key = 'resume-abor.bin';
+    await putBytes(stack.cos(), bucket, key, await seededBytes('resume-abor', 4 * PART));
+    // The first GET breaks off after 256 KiB (sent slowly, so that the next fault is armed before the break); the
+    // GET that resumes it hangs in the store.
+    stack.store.faults.add({ op: 'GetObject', key, action: { cutAfterBytes: 256 * 1024 } });
+    stack.store.faults.add({ op: 'GetObject', key, action: { throttleBytesPerSec: 1024 * 1024 } });
+    const s = await raw();
+    try {
+      assert.equal((await s.send(`REST ${PART}`)).code, 350);
+      const data = await s.startTransfer(`RETR ${key}`);
+      data.on('data', () => undefined);
+      stack.store.faults.add({ op: 'GetObject', key, action: { stallMs: 10_000 } });
+      await waitFor(() => count('GetObject') === 2);
+      await sleep(50);
+      const open = stack.store.openConnections();
+      s.control.socket.write('ABOR\r\n');
+      assert.equal((await s.read()).code, 426);
+      assert.equal((await s.read()).code, 226);
+      data.destroy();
+      // The hanging GET's connection is closed by the gateway, long before the store would answer it.
+      await waitFor(() => stack.store.openConnections() < open, 3_000);
+      assert.equal(count('GetObject'), 2);
+    } finally {
+      s.close();
+    }
+  });
 });
