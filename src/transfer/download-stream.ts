@@ -146,17 +146,25 @@ export async function openCosDownload(target: TransferTarget, start: number): Pr
   try {
     first = await getFrom(target, start, undefined);
   } catch (err) {
-    if (isStoreError(err, 'not-found')) throw new ReplyError(550, 'No such file.');
     if (err instanceof StoreError && err.status === 416) return emptyIfAtEnd(target, start);
-    throw storageFailed(`cannot read the file (${describeError(err)})`, err);
+    throw cannotOpen(err);
   }
   return new CosDownloadStream(target, first, start);
 }
 
+/** Why a file could not be opened for reading: 550 when it is missing, else 451 (the store may answer later). */
+function cannotOpen(err: unknown): ReplyError {
+  if (isStoreError(err, 'not-found')) return new ReplyError(550, 'No such file.');
+  return storageFailed(`cannot read the file (${describeError(err)})`, err);
+}
+
 /** REST at exactly the file size is an empty transfer; beyond it, an error. */
 async function emptyIfAtEnd(target: TransferTarget, start: number): Promise<Readable> {
-  const head = await target.store.head(target.key);
-  const size = head?.size ?? -1;
+  const head = await target.store.head(target.key).catch((err: unknown) => {
+    throw cannotOpen(err);
+  });
+  if (!head) throw new ReplyError(550, 'No such file.');
+  const size = head.size;
   if (size === start) return Readable.from([]);
   throw new ReplyError(554, `Requested action not taken: restart offset ${start} is beyond the end of the file (${size}).`);
 }

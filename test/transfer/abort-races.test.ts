@@ -115,4 +115,30 @@ describe('ABOR or close while a store request is under way', () => {
       s.close();
     }
   });
+
+  test('REST at the end of a file while HEAD fails: 451 (the store may work later), not 550', async () => {
+    const key = 'rest-end.bin';
+    const body = await seededBytes('rest-end', 1000);
+    await putBytes(stack.cos(), bucket, key, body);
+    stack.store.faults.add({ op: 'HeadObject', key, count: Infinity, action: { status: 503, code: 'SlowDown' } });
+    const s = await raw();
+    try {
+      assert.equal((await s.send(`REST ${body.length}`)).code, 350);
+      const data = await s.openData();
+      const r = await s.send(`RETR ${key}`);
+      data.destroy();
+      assert.equal(r.code, 451, r.text);
+      stack.store.faults.clear();
+      // Once the store is back, the same request is an empty transfer.
+      assert.equal((await s.send(`REST ${body.length}`)).code, 350);
+      const again = await s.startTransfer(`RETR ${key}`);
+      let got = 0;
+      again.on('data', (c: Buffer) => (got += c.length));
+      await new Promise((resolve) => again.once('close', resolve));
+      assert.equal((await s.read()).code, 226);
+      assert.equal(got, 0);
+    } finally {
+      s.close();
+    }
+  });
 });
