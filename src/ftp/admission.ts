@@ -3,7 +3,7 @@
 // configuration on every decision, so a reload applies to the next connection. The client address is the
 // session's `ip` (the PROXY header's when behind a balancer): the same for logs, limits, bans and data checks.
 import type { Logger } from 'pino';
-import type { GatewayContext } from '../server/context';
+import type { GatewayContext } from './context';
 
 export type Refusal = { reply: string; reason: string };
 

@@ -11,7 +11,7 @@ import { ReadYourWrites, WriteMemories } from '../store/read-your-writes';
 import { readFileSync } from 'node:fs';
 import { UploadBufferBudget } from '../transfer/buffer-budget';
 import { Semaphore } from '../util/semaphore';
-import type { AccountContext, GatewayContext, GatewayEvents } from '../server/context';
+import type { AccountContext, GatewayContext, GatewayEvents } from './context';
 import type { RequestObserver } from '../store/index';
 import { createLoginHandler, installLoginCommands } from './login';
 import { installControlLines } from './control-lines';

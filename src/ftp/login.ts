@@ -6,7 +6,7 @@ import type { FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
 import { CosFileSystem } from '../filesystem/cos-filesystem';
 import { verifyPassword } from '../util/password-hash';
-import type { AccountContext, GatewayContext } from '../server/context';
+import type { AccountContext, GatewayContext } from './context';
 import type { TlsServerOptions } from './tls';
 import { admissionOf } from './admission';
 import { gatewayOf, once, setCommand } from './registry';

@@ -3,7 +3,7 @@
 // folder goes through here, and each runs once per process (`once`).
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { GatewayContext } from '../server/context';
+import type { GatewayContext } from './context';
 
 /** A command line as the handlers see it: the argument is everything after the first space, exactly as sent. */
 export interface ParsedCommand {

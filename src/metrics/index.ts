@@ -2,7 +2,7 @@
 // Started before the gateway (its hooks go into the gateway's options), attached to it once it runs.
 import type { Logger } from 'pino';
 import type { MetricsConfig } from '../config/types';
-import type { GatewayContext, GatewayEvents } from '../server/context';
+import type { GatewayContext, GatewayEvents } from '../ftp/context';
 import { passivePorts } from '../ftp/passive-connector';
 import type { RequestObserver } from '../store/index';
 import { startMetricsListener } from './http';

@@ -3,7 +3,7 @@
 // Only this folder imports prom-client. Labels are bounded: verbs from a fixed list, reply classes, directions,
 // results, store operations and HTTP statuses; never file names, and accounts only in the readiness gauge.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GatewayContext, GatewayEvents } from '../server/context';
+import type { GatewayContext, GatewayEvents } from '../ftp/context';
 import type { RequestEvent, RequestObserver } from '../store/index';
 
 /** Verbs counted under their own name; anything else a client sends is `OTHER` (no unbounded label values). */

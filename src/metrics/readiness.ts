@@ -2,7 +2,7 @@
 // re-checked every check_interval seconds; a change (an account becoming unreachable, or reachable again) is logged.
 import type { Logger } from 'pino';
 import { checkAccount } from '../server/account-check';
-import type { GatewayContext } from '../server/context';
+import type { GatewayContext } from '../ftp/context';
 
 interface AccountState {
   ok: boolean;

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { AccountConfig } from '../config/types';
 import { StoreError, describeError } from '../store/object-store';
-import type { AccountContext } from './context';
+import type { AccountContext } from '../ftp/context';
 
 /** How long one account's check may take before it is reported as unreachable. */
 const CHECK_TIMEOUT_MS = 15_000;

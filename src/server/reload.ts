@@ -8,7 +8,7 @@ import { checkResources } from '../config/memory-check';
 import { describeDiff, diffConfig, isEmptyDiff, sameAccount } from '../config/reload-diff';
 import type { ServerConfig } from '../config/types';
 import { checkAccounts } from './account-check';
-import type { AccountContext } from './context';
+import type { AccountContext } from '../ftp/context';
 import type { Gateway } from '../ftp/gateway';
 
 /** Loads `file` as at start-up and, when it is good, applies it to the gateway; logs the outcome. */

@@ -1,6 +1,6 @@
 // The periodic status line: sessions, transfers, memory and CPU of the daemon.
 import pidusage from 'pidusage';
-import type { GatewayContext } from './context';
+import type { GatewayContext } from '../ftp/context';
 
 export interface StatusFigures {
   sessions: number;

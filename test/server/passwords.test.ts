@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAccount } from '../../src/config/defaults';
 import { findAccount } from '../../src/ftp/login';
-import type { AccountContext } from '../../src/server/context';
+import type { AccountContext } from '../../src/ftp/context';
 import type { ObjectStore } from '../../src/store/index';
 import { hashChecks, hashPassword } from '../../src/util/password-hash';
 import { startLocalCos } from '../../src/store/localcos/index';
