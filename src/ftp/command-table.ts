@@ -66,8 +66,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   // Names and directories
   PWD: spec(true, 'none', 'none', 'none', 'PWD'),
   XPWD: spec(true, 'none', 'none', 'none', 'XPWD'),
-  CWD: spec(true, 'read', 'none', 'optional', 'CWD <path>'),
-  XCWD: spec(true, 'read', 'none', 'optional', 'XCWD <path>'),
+  CWD: spec(true, 'read', 'none', 'required', 'CWD <path>'),
+  XCWD: spec(true, 'read', 'none', 'required', 'XCWD <path>'),
   CDUP: spec(true, 'read', 'none', 'none', 'CDUP'),
   XCUP: spec(true, 'read', 'none', 'none', 'XCUP'),
   MKD: spec(true, 'write', 'none', 'required', 'MKD <path>'),

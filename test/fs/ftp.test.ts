@@ -97,6 +97,12 @@ describe('navigation', () => {
       await putObject(cos(), BUCKET, 'nav/plain.txt', 'x');
       assert.equal((await s.send('CWD /nav/plain.txt')).code, 550);
       assert.match((await s.send('PWD')).text, /^257 "\/nav\/inner"/, 'a failed CWD keeps the cwd');
+      // Without a directory CWD is a syntax error (vsftpd, pyftpdlib), not a change to the root.
+      for (const line of ['CWD', 'CWD ']) {
+        const bare = await s.send(line);
+        assert.equal(bare.code, 501, `${JSON.stringify(line)}: ${bare.text}`);
+        assert.match((await s.send('PWD')).text, /^257 "\/nav\/inner"/, `${JSON.stringify(line)} keeps the cwd`);
+      }
     } finally {
       s.close();
     }

@@ -146,7 +146,7 @@ async function mlst(connection: FsConnection, args: CommandArgs): Promise<void> 
 }
 
 const cwd = withFs('CWD', async (fs, c, args) => {
-  const path = await fs.chdir(args.command.arg ?? '/');
+  const path = await fs.chdir(args.command.arg ?? ''); // never null: the command table requires the argument
   await c.reply(250, `Directory changed to ${path}`);
 });
 
