@@ -34,6 +34,8 @@ interface LineState {
   pending: Buffer;
   queue: ParsedCommand[];
   running: string | undefined;
+  /** Resolves once the running command has answered (its handler has ended). */
+  runningDone: Promise<void> | undefined;
   paused: boolean;
   /** Nothing more is read: the connection was refused at admission, or is being closed for a too long line. */
   ignored: boolean;
@@ -119,7 +121,7 @@ export function splitLines(pending: Buffer): { lines: Buffer[]; rest: Buffer } {
 function stateOf(connection: object): LineState {
   let state = states.get(connection);
   if (!state) {
-    state = { pending: Buffer.alloc(0), queue: [], running: undefined, paused: false, ignored: false };
+    state = { pending: Buffer.alloc(0), queue: [], running: undefined, runningDone: undefined, paused: false, ignored: false };
     states.set(connection, state);
   }
   return state;
@@ -155,10 +157,20 @@ function pump(connection: PatchedConnection, state: LineState): void {
     socket.resume();
   }
   state.running = command.directive;
-  void execute(connection, command).then(() => {
+  state.runningDone = execute(connection, command).then(() => {
     state.running = undefined;
+    state.runningDone = undefined;
     pump(connection, state);
   });
+}
+
+/**
+ * The data command (LIST, RETR, STOR...) running on this session, if any: resolves once it has answered. ABOR waits
+ * for it, so that the command's own reply (425, 426) comes before ABOR's 226 (RFC 959).
+ */
+export function runningDataCommand(connection: object): Promise<void> | undefined {
+  const state = states.get(connection);
+  return state && isTransfer(state.running) ? state.runningDone : undefined;
 }
 
 function handleData(this: PatchedConnection, data: Buffer | string): void {

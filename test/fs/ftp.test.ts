@@ -185,6 +185,26 @@ describe('listings', () => {
     await putObject(cos(), BUCKET, 'ls/sub/', '');
   });
 
+  test('ABOR while a listing or a transfer waits for its data connection: 425 for the command, then 226', async () => {
+    const s = await raw();
+    try {
+      for (const command of ['LIST /ls', 'NLST /ls', 'MLSD /ls', 'RETR /ls/one.txt', 'STOR /ls/never.txt']) {
+        assert.equal((await s.send('EPSV')).code, 229);
+        s.write(`${command}\r\n`);
+        // The command is waiting for a data connection that never comes.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        s.write('ABOR\r\n');
+        const first = await s.read();
+        const second = await s.read();
+        assert.deepEqual([first.code, second.code], [425, 226], `${command}: ${first.text} | ${second.text}`);
+        assert.equal((await s.send('NOOP')).code, 200, `${command}: one reply each`);
+      }
+    } finally {
+      s.close();
+    }
+    assert.equal(await getObject(cos(), BUCKET, 'ls/never.txt'), undefined);
+  });
+
   test('LIST accepts -a, -l, -la as options, and lists a file given by name', async () => {
     const s = await raw();
     try {

@@ -17,6 +17,7 @@ import {
 import { type Direction, TransferRecord, targetOf } from '../../transfer/transfer-record';
 import { COMMITTING, CosUploadStream } from '../../transfer/upload-stream';
 import { CosDownloadStream } from '../../transfer/download-stream';
+import { runningDataCommand } from '../control-lines';
 import { releaseChunk } from '../pooled-reads';
 import { gatewayOf, once, setCommand } from '../registry';
 
@@ -335,7 +336,15 @@ async function abort(connection: TransferConnection): Promise<void> {
     await connection.reply(226, stopped ? 'ABOR successful; transfer aborted.' : 'ABOR successful; the transfer had already ended.');
     return;
   }
+  // A listing, or a transfer still waiting for its data connection: closing the data connection (or its listener)
+  // ends it with its own reply (426, 425), which goes first.
+  const running = runningDataCommand(connection);
   connection.connector.end();
+  if (running) {
+    await running;
+    await connection.reply(226, 'ABOR successful; the data command was ended.');
+    return;
+  }
   await connection.reply(226, 'No transfer in progress.');
 }
 
