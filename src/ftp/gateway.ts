@@ -30,6 +30,7 @@ import { installPassiveAddressTracking, passiveAddressResolver } from './passive
 import { installPassiveConnector } from './passive-connector';
 import { installClientAddress } from './proxy/client-address';
 import { installClnt } from './clnt';
+import { quietClientGone } from './client-gone';
 import { installEpsvAll } from './epsv-all';
 import { installProxyGate, registerProxyGate } from './proxy/gate';
 import { trustedPeers } from './proxy/trusted';
@@ -196,6 +197,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   // 'connect' is emitted by ftp-srv 4.6.3 but missing from its typings.
   (ftp as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnection }) => {
     const socket = (connection as unknown as { commandSocket: Socket }).commandSocket;
+    quietClientGone(connection as unknown as Parameters<typeof quietClientGone>[0]);
     const address = connection.ip ?? '';
     const refusal = admission.admit(address);
     if (refusal) {

@@ -101,6 +101,25 @@ describe('gateway without a store', () => {
     assert.equal(gateway.context.stats.sessions, 0);
   });
 
+  it('a client that resets its control connection is logged in one line below warn, without a stack', async () => {
+    const c = await ControlConnection.open(gateway.port);
+    assert.equal((await c.read()).code, 220);
+    assert.equal((await c.send('USER user1')).code, 331);
+    const from = log.text().length;
+    c.socket.resetAndDestroy();
+    const logged = (): Array<Record<string, unknown>> =>
+      log.text().slice(from).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (let i = 0; i < 100 && !logged().some((l) => l.msg === 'disconnected'); i++) await new Promise((r) => setTimeout(r, 20));
+    const lines = logged();
+    const resets = lines.filter((l) => JSON.stringify(l).includes('ECONNRESET'));
+    assert.ok(resets.length > 0, `the reset is logged: ${JSON.stringify(lines)}`);
+    for (const line of resets) {
+      assert.ok(Number(line.level) < 40, `below warn: ${JSON.stringify(line)}`);
+      assert.ok(!JSON.stringify(line).includes('stack'), `no stack: ${JSON.stringify(line)}`);
+    }
+    assert.deepEqual(lines.filter((l) => Number(l.level) >= 40), [], 'nothing at warn or above');
+  });
+
   it('never logs the password, even at trace level', async () => {
     const c = await ControlConnection.open(gateway.port);
     await c.read();
