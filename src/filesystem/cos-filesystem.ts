@@ -302,7 +302,7 @@ export class CosFileSystem {
     try {
       const info = await this.store.head(key);
       if (!info) throw refused(`${path}: No such file.`);
-      await copyObject(this.store, key, key, info.size, {
+      await copyObject(this.store, key, key, info.size, this.log, {
         metadata: withModifiedTime(info.metadata, ms),
         replace: true,
         sourceIfMatch: info.etag,
@@ -480,7 +480,7 @@ export class CosFileSystem {
       if (namesDirectory(arg ?? '')) throw badName(`${path}: Not a valid file name.`);
       const targetKey = fileKey(prefix, path);
       await keepSourceDir(source.object.key);
-      await renameFile(this.store, source.object, targetKey);
+      await renameFile(this.store, source.object, targetKey, this.log);
       return path;
     }
     if (isWithin(path, source.path)) throw refused(`${path}: A directory cannot be moved into itself.`);

@@ -29,26 +29,39 @@ export interface CopyObjectOptions {
  * One Copy up to the store's limit (5 GB); above it Initiate + one Upload Part - Copy per part + Complete. The
  * target keeps the source's metadata either way (a multipart upload starts without any, so it is passed on).
  */
-export async function copyObject(store: ObjectStore, source: string, target: string, size: number, opts: CopyObjectOptions = {}): Promise<void> {
+export async function copyObject(
+  store: ObjectStore,
+  source: string,
+  target: string,
+  size: number,
+  log: Logger,
+  opts: CopyObjectOptions = {},
+): Promise<void> {
   if (size > Math.min(copyLimits.singleCopyMaxBytes, store.capabilities.maxCopyBytes)) {
     const partBytes = Math.max(copyLimits.partBytes, Math.ceil(size / 10_000));
     const metadata = opts.metadata ?? (await store.head(source))?.metadata;
-    await multipartCopy(store, source, target, size, partBytes, metadata, opts.sourceIfMatch);
+    await multipartCopy(store, { source, target, size, partBytes, metadata, sourceIfMatch: opts.sourceIfMatch }, log);
   } else {
     await store.copy(source, target, { replaceMetadata: opts.replace ? opts.metadata : undefined, sourceIfMatch: opts.sourceIfMatch });
   }
 }
 
-/** Multipart copy (Upload Part - Copy) for objects above one Copy's limit; aborts the upload on any failure. */
-async function multipartCopy(
-  store: ObjectStore,
-  source: string,
-  target: string,
-  size: number,
-  partSize: number,
-  metadata: ObjectMetadata | undefined,
-  sourceIfMatch: string | undefined,
-): Promise<void> {
+interface MultipartCopy {
+  source: string;
+  target: string;
+  size: number;
+  partBytes: number;
+  metadata: ObjectMetadata | undefined;
+  sourceIfMatch: string | undefined;
+}
+
+/**
+ * Multipart copy (Upload Part - Copy) for objects above one Copy's limit; aborts the upload on any failure. An
+ * upload that cannot be aborted keeps its copied parts (billed) until someone aborts it: logged as an error with
+ * its key and upload id, the copy's own failure is what the caller sees.
+ */
+async function multipartCopy(store: ObjectStore, copy: MultipartCopy, log: Logger): Promise<void> {
+  const { source, target, size, partBytes: partSize, metadata, sourceIfMatch } = copy;
   const uploadId = await store.initMultipart(target, { metadata });
   try {
     const parts: Array<{ partNumber: number; etag: string }> = [];
@@ -59,15 +72,20 @@ async function multipartCopy(
     }
     await store.completeMultipart(target, uploadId, parts);
   } catch (err) {
-    await store.abortMultipart(target, uploadId).catch(() => undefined);
+    await store.abortMultipart(target, uploadId).catch((abortError: unknown) => {
+      log.error(
+        { key: target, uploadId, err: describeError(abortError), copyError: describeError(err) },
+        'multipart copy failed and its upload could not be aborted; it stays open until aborted',
+      );
+    });
     throw err;
   }
 }
 
 /** A file: copy then delete (2 requests up to 5 GB). */
-export async function renameFile(store: ObjectStore, source: ObjectInfo, targetKey: string): Promise<void> {
+export async function renameFile(store: ObjectStore, source: ObjectInfo, targetKey: string, log: Logger): Promise<void> {
   try {
-    await copyObject(store, source.key, targetKey, source.size, { metadata: source.metadata });
+    await copyObject(store, source.key, targetKey, source.size, log, { metadata: source.metadata });
   } catch (err) {
     throw storageError(err, 'Rename failed, nothing changed');
   }
@@ -144,7 +162,7 @@ export async function renameDirectory(
     await eachLimited(sources, COPY_CONCURRENCY, async (o) => {
       const target = targetPrefix + o.key.slice(sourcePrefix.length);
       try {
-        await copyObject(store, o.key, target, o.size);
+        await copyObject(store, o.key, target, o.size, log);
       } catch (err) {
         if (isStoreError(err, 'not-found') && err.storeCode === 'NoSuchKey' && !(await store.head(o.key))) {
           vanished.add(o.key);

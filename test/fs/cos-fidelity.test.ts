@@ -12,6 +12,7 @@ import pino from 'pino';
 import { PIECES_FOR_5_GIB, PIECE_BYTES, assembleFromPieces } from '../helpers/big-object';
 import { type Stack, startStack } from '../helpers/stack';
 import { fastRetries, openUploads, sha256OfBuffer, waitFor } from '../transfer/helpers';
+import { copyLimits } from '../../src/filesystem/rename';
 import { RawFtp } from './raw';
 import { getObject, keysUnder, putObject, seedMany } from './helpers';
 
@@ -207,6 +208,41 @@ describe('Delete Multiple per-key errors', () => {
     assert.deepEqual(await keysUnder(cos(), BUCKET, 'dm/'), ['dm/b']);
     assert.deepEqual(await keysUnder(cos(), BUCKET, 'dm2/'), ['dm2/', 'dm2/a', 'dm2/b', 'dm2/c']);
     assert.equal((await getObject(cos(), BUCKET, 'dm2/b'))?.toString(), 'dm/b');
+  });
+});
+
+describe('clean-up failures are reported', () => {
+  test('a multipart copy (rename) that fails and whose Abort fails too: 451, source kept, an error line with the upload id', async () => {
+    const body = Buffer.alloc(3 * MIB + 5, 7);
+    await putObject(cos(), BUCKET, 'mpfail/big.bin', body);
+    const saved = { ...copyLimits };
+    copyLimits.singleCopyMaxBytes = MIB;
+    copyLimits.partBytes = MIB;
+    const target = 'mpfail/moved.bin';
+    stack.store.faults.add({ op: 'UploadPartCopy', key: target, count: Infinity, action: { status: 500, code: 'InternalError' } });
+    stack.store.faults.add({ op: 'AbortMultipartUpload', key: target, count: Infinity, action: { status: 500, code: 'InternalError' } });
+    const from = logLines.length;
+    const s = await raw();
+    try {
+      assert.equal((await s.send('RNFR /mpfail/big.bin')).code, 350);
+      const r = await s.send(`RNTO /${target}`);
+      assert.equal(r.code, 451, r.text);
+    } finally {
+      Object.assign(copyLimits, saved);
+      stack.store.faults.clear();
+      s.close();
+    }
+    assert.deepEqual(await keysUnder(cos(), BUCKET, 'mpfail/'), ['mpfail/big.bin']);
+    // The upload is really left open, and the error line names what an operator needs to abort it.
+    const open = await cos().multipartList({ ...stack.bucket(), Prefix: 'mpfail/' } as Parameters<ReturnType<typeof cos>['multipartList']>[0]);
+    const uploads = (open as unknown as { Upload?: Array<{ Key: string; UploadId: string }> }).Upload ?? [];
+    assert.equal(uploads.length, 1);
+    const line = logLines.slice(from).find((l) => l.uploadId === uploads[0].UploadId);
+    assert.ok(line, `an error line names upload ${uploads[0].UploadId}: ${JSON.stringify(logLines.slice(from))}`);
+    assert.equal(line.level, 50);
+    assert.equal(line.key, target);
+    await cos().multipartAbort({ ...stack.bucket(), Key: target, UploadId: uploads[0].UploadId });
+    assert.deepEqual(await openUploads(cos(), BUCKET), []);
   });
 });
 
