@@ -91,9 +91,9 @@ describe('ABOR or close while a store request is under way', () => {
   test('REST+RETR whose GET is re-issued after a break: ABOR cancels the re-issued GET at once', async () => {
     const key = 'resume-abor.bin';
     await putBytes(stack.cos(), bucket, key, await seededBytes('resume-abor', 4 * PART));
-    // The first GET breaks off after 256 KiB (sent slowly, so that the next fault is armed before the break); the
+    // The first GET breaks off after 512 KiB (sent slowly, so that the next fault is armed before the break); the
     // GET that resumes it hangs in the store.
-    stack.store.faults.add({ op: 'GetObject', key, action: { cutAfterBytes: 256 * 1024 } });
+    stack.store.faults.add({ op: 'GetObject', key, action: { cutAfterBytes: 512 * 1024 } });
     stack.store.faults.add({ op: 'GetObject', key, action: { throttleBytesPerSec: 1024 * 1024 } });
     const s = await raw();
     try {
