@@ -160,9 +160,13 @@ export class OffloadedCrc64 {
   constructor(placement: CrcPlacement = 'auto') {
     this.worker = placement === 'auto' && INLINE_IS_CHEAPER ? undefined : pickWorker();
     this.inline = this.worker ? undefined : new Crc64();
-    // Inline jobs count too: the collection 2 s after the last job gives a download's socket chunks back.
-    runningJobs++;
-    this.counted = true;
+    // Only worker jobs count: their batches are what the idle clean-up drops. An inline job holds nothing of this
+    // module's (a download's slabs go back through slab-pool.ts), and a collection 2 s after every download threw
+    // away the transfer path's optimized code (why: buffer-pool.ts, IDLE_RELEASE_MS).
+    if (this.worker) {
+      runningJobs++;
+      this.counted = true;
+    }
     this.state.onFail = (err) => {
       this.failure = err;
       this.state.outstanding = 0;
