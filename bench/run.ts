@@ -149,6 +149,7 @@ async function main(): Promise<void> {
         : `- Original: not measured (${args.originalDir ? `no run.sh in ${args.originalDir}` : 'no --original DIR given'}).`,
       '- pyftpdlib: Debian\'s python3-pyftpdlib serving a local folder (`python3 -m pyftpdlib -w`): the FTP ceiling on this machine. Raw TCP: a node process piping the file into a loopback socket, a node process reading and discarding.',
       '- FTP client: curl (passive mode, binary); LIST client: basic-ftp in its own node process.',
+      '- Order: a case that measures several paths runs each once per repeat, in an order rotated by one each repeat (no path always first, after the seeding or the case before); dirty pages are written back (`sync`) before every measurement.',
     ],
     cases: results,
   });

@@ -45,6 +45,7 @@ export async function measureInto(
   attempt: () => Promise<Attempt>,
   store: Party = stack.store,
 ): Promise<void> {
+  await settleDisk();
   const parties: Record<string, number> = { store: store.pid };
   if (server) parties[row.party] = server.pid;
   const monitor = new Monitor(parties);
@@ -62,6 +63,24 @@ export async function measureInto(
   const mibs = run.bytes ? ` ${(run.bytes / 1048576 / run.seconds).toFixed(1)} MiB/s` : '';
   const rss = usage[row.party] ? ` rss ${(usage[row.party].peakRss / 1048576).toFixed(0)} MiB cpu ${usage[row.party].cpuSeconds.toFixed(2)} s` : '';
   process.stderr.write(`  ${row.label}: ${run.seconds.toFixed(3)} s${mibs}${rss}${run.errors ? ` errors ${run.errors}` : ''}\n`);
+}
+
+/**
+ * Writes dirty pages back before a measurement, so that no path pays for the disk writes of the one before it (or of
+ * seeding): the first download after the seeding upload ran with ~500 MiB dirty in the page cache, always the
+ * gateway's, as it came first.
+ */
+async function settleDisk(): Promise<void> {
+  await runTool('sync', []);
+}
+
+/**
+ * The order of a case's paths in repeat `repeat`: rotated by one each repeat, so that no path always runs first (after
+ * the seeding or the case before) or always after the same neighbour.
+ */
+export function rotated<T>(items: readonly T[], repeat: number): T[] {
+  const by = repeat % Math.max(1, items.length);
+  return [...items.slice(by), ...items.slice(0, by)];
 }
 
 /** An SDK (or other node) client's own report as an outcome; the client's usage is the row's party usage. */

@@ -3,7 +3,7 @@ import type { CaseResult } from '../lib/results';
 import { newRow, ratio, secondsOf } from '../lib/results';
 import type { Stack } from '../lib/stack';
 import type { BenchOptions } from './common';
-import { fromClient, fromPlainClient, measureInto } from './common';
+import { fromClient, fromPlainClient, measureInto, rotated } from './common';
 
 export async function listCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
   const dir = `list-${opts.listCount}`;
@@ -16,14 +16,17 @@ export async function listCase(stack: Stack, opts: BenchOptions): Promise<CaseRe
   };
   const gateway = await stack.startGateway();
   try {
-    for (let i = 0; i < opts.repeats; i++) {
-      process.stderr.write(`list, repeat ${i + 1}/${opts.repeats}\n`);
-      await measureInto(rows.gateway, stack, gateway.party, async () => {
+    const steps: (() => Promise<void>)[] = [
+      () => measureInto(rows.gateway, stack, gateway.party, async () => {
         const outcome = fromPlainClient(await stack.ftpList(gateway, `/${dir}`));
         if (!('failure' in outcome) && outcome.count !== opts.listCount) return { failure: `listed ${outcome.count} entries, expected ${opts.listCount}` };
         return outcome;
-      });
-      await measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'list', prefix: `${dir}/` })));
+      }),
+      () => measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'list', prefix: `${dir}/` }))),
+    ];
+    for (let i = 0; i < opts.repeats; i++) {
+      process.stderr.write(`list, repeat ${i + 1}/${opts.repeats}\n`);
+      for (const step of rotated(steps, i)) await step();
     }
   } finally {
     await stack.stopServer(gateway);

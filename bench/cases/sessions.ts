@@ -7,7 +7,7 @@ import { newRow, ratio, throughputOf } from '../lib/results';
 import { fmtBytes } from '../lib/stats';
 import type { ServerHandle, Stack } from '../lib/stack';
 import type { Attempt, BenchOptions } from './common';
-import { measureInto, originalNote, originalRatios, RssHeld } from './common';
+import { measureInto, originalNote, originalRatios, rotated, RssHeld } from './common';
 
 const SESSION = [
   'curl -sS --fail -T "$1" -o /dev/null -w "%{size_upload}\\n" "$2" &&',
@@ -46,12 +46,16 @@ export async function sessionsCase(stack: Stack, opts: BenchOptions): Promise<Ca
   const held = new RssHeld({ gateway, original });
   try {
     await held.idle();
+    const originalRow = rows.original;
+    const steps: (() => Promise<void>)[] = [
+      () => measureInto(rows.gateway, stack, gateway.party, () => sessions(gateway, 'conc-gateway', file, opts)),
+      ...(original && originalRow ? [() => measureInto(originalRow, stack, original.party, () => sessions(original, 'conc-original', file, opts))] : []),
+      () => measureInto(rows.rclone, stack, rclone.party, () => sessions(rclone, 'conc-rclone', file, opts)),
+      () => measureInto(rows.pyftpd, stack, pyftpd.party, () => sessions(pyftpd, 'conc', file, opts)),
+    ];
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`sessions, repeat ${i + 1}/${opts.repeats}\n`);
-      await measureInto(rows.gateway, stack, gateway.party, () => sessions(gateway, 'conc-gateway', file, opts));
-      if (original && rows.original) await measureInto(rows.original, stack, original.party, () => sessions(original, 'conc-original', file, opts));
-      await measureInto(rows.rclone, stack, rclone.party, () => sessions(rclone, 'conc-rclone', file, opts));
-      await measureInto(rows.pyftpd, stack, pyftpd.party, () => sessions(pyftpd, 'conc', file, opts));
+      for (const step of rotated(steps, i)) await step();
       for (const name of fs.readdirSync(pyRoot)) if (name.startsWith('conc-')) fs.rmSync(path.join(pyRoot, name));
     }
     await held.after(opts.heldAfterSeconds);
@@ -129,7 +133,7 @@ export async function fewSessionsCase(stack: Stack, opts: BenchOptions): Promise
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`few sessions, repeat ${i + 1}/${opts.repeats}\n`);
       for (const dir of ['up', 'down'] as const) {
-        for (const n of names) {
+        for (const n of rotated(names, i)) {
           const server = servers[n];
           if (!server) continue;
           const prefix = n === 'pyftpd' ? 'few' : `few-${n}`;

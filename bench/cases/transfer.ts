@@ -7,7 +7,7 @@ import { newRow, peakOf, ratio, throughputOf } from '../lib/results';
 import { fmtBytes, MIB } from '../lib/stats';
 import type { ServerHandle, Stack } from '../lib/stack';
 import type { BenchOptions } from './common';
-import { curl, fromClient, fromPlainClient, measureInto, originalNote, originalRatios, RssHeld } from './common';
+import { curl, fromClient, fromPlainClient, measureInto, originalNote, originalRatios, rotated, RssHeld } from './common';
 import { memoryBound } from './memory';
 
 const WIRE = 'raw loopback TCP (node: file → socket → discard)';
@@ -62,18 +62,24 @@ export async function uploadCase(stack: Stack, opts: BenchOptions): Promise<Case
   };
   const tlsStore = (await stack.httpsStore()).party;
   const held = await withServers(stack, opts, pyRoot, file, async ({ gateway, gatewayTls, rclone, pyftpd, raw, original }) => {
+    const originalRow = rows.original;
+    const steps: (() => Promise<void>)[] = [
+      () => measureInto(rows.gateway, stack, gateway.party, () => curl('up', gateway.url('bench-up-gateway.bin'), opts.size, file)),
+      () => measureInto(rows.gatewayTls, stack, gatewayTls.party, () => curl('up', gatewayTls.url('bench-up-gateway.bin'), opts.size, file), tlsStore),
+      ...(original && originalRow ? [() => measureInto(originalRow, stack, original.party, () => curl('up', original.url('bench-up-original.bin'), opts.size, file))] : []),
+      () => measureInto(rows.sdk, stack, undefined, async () =>
+        fromClient(await stack.sdk({ op: 'multipart', key: 'bench-up-sdk.bin', file, partSize: stack.transfer.partSize, threads: stack.transfer.threads }), opts.size),
+      ),
+      () => measureInto(rows.rclone, stack, rclone.party, () => curl('up', rclone.url('bench-up-rclone.bin'), opts.size, file)),
+      async () => {
+        await measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('up', pyftpd.url('up.bin'), opts.size, file));
+        fs.rmSync(path.join(pyRoot, 'up.bin'), { force: true });
+      },
+      () => measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size)),
+    ];
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`upload, repeat ${i + 1}/${opts.repeats}\n`);
-      await measureInto(rows.gateway, stack, gateway.party, () => curl('up', gateway.url('bench-up-gateway.bin'), opts.size, file));
-      await measureInto(rows.gatewayTls, stack, gatewayTls.party, () => curl('up', gatewayTls.url('bench-up-gateway.bin'), opts.size, file), tlsStore);
-      if (original && rows.original) await measureInto(rows.original, stack, original.party, () => curl('up', original.url('bench-up-original.bin'), opts.size, file));
-      await measureInto(rows.sdk, stack, undefined, async () =>
-        fromClient(await stack.sdk({ op: 'multipart', key: 'bench-up-sdk.bin', file, partSize: stack.transfer.partSize, threads: stack.transfer.threads }), opts.size),
-      );
-      await measureInto(rows.rclone, stack, rclone.party, () => curl('up', rclone.url('bench-up-rclone.bin'), opts.size, file));
-      await measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('up', pyftpd.url('up.bin'), opts.size, file));
-      fs.rmSync(path.join(pyRoot, 'up.bin'), { force: true });
-      await measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size));
+      for (const step of rotated(steps, i)) await step();
     }
   });
   const result = transferResult(stack, 'upload', 'Case 1: upload', settingsLine(stack, opts.size), rows);
@@ -107,15 +113,19 @@ export async function downloadCase(stack: Stack, opts: BenchOptions): Promise<Ca
     // The HTTPS store has its own data folder: the object goes there once, through the gateway (not measured).
     const seededTls = await curl('up', gatewayTls.url(key), opts.size, file);
     if ('failure' in seededTls) throw new Error(`seeding ${key} on the HTTPS store: ${seededTls.failure}`);
+    const originalRow = rows.original;
+    const steps: (() => Promise<void>)[] = [
+      () => measureInto(rows.gateway, stack, gateway.party, () => curl('down', gateway.url(key), opts.size)),
+      () => measureInto(rows.gatewayTls, stack, gatewayTls.party, () => curl('down', gatewayTls.url(key), opts.size), tlsStore),
+      ...(original && originalRow ? [() => measureInto(originalRow, stack, original.party, () => curl('down', original.url(key), opts.size))] : []),
+      () => measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'get', key }), opts.size)),
+      () => measureInto(rows.rclone, stack, rclone.party, () => curl('down', rclone.url(key), opts.size)),
+      () => measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('down', pyftpd.url('dl.bin'), opts.size)),
+      () => measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size)),
+    ];
     for (let i = 0; i < opts.repeats; i++) {
       process.stderr.write(`download, repeat ${i + 1}/${opts.repeats}\n`);
-      await measureInto(rows.gateway, stack, gateway.party, () => curl('down', gateway.url(key), opts.size));
-      await measureInto(rows.gatewayTls, stack, gatewayTls.party, () => curl('down', gatewayTls.url(key), opts.size), tlsStore);
-      if (original && rows.original) await measureInto(rows.original, stack, original.party, () => curl('down', original.url(key), opts.size));
-      await measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'get', key }), opts.size));
-      await measureInto(rows.rclone, stack, rclone.party, () => curl('down', rclone.url(key), opts.size));
-      await measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('down', pyftpd.url('dl.bin'), opts.size));
-      await measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size));
+      for (const step of rotated(steps, i)) await step();
     }
   });
   fs.rmSync(pyFile, { force: true });
