@@ -30,6 +30,7 @@ const USAGE = `npm run bench -- [options]
                       (default: all)
   --size-mib N        big transfer size for store/upload/download (default 1024)
   --repeats N         repeats of every measurement (default 3)
+  --warmup N          unmeasured rounds before them in the cases that compare paths (default 1; 0 for none)
   --sessions N        concurrent sessions in case 3 (default 32)
   --session-mib N     bytes per session in cases 3 and 5 (default 32)
   --few-sessions N    sessions of case 5, each direction on its own (default 8)
@@ -62,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     cases: Object.keys(CASES),
     size: 1024 * MIB,
     repeats: 3,
+    warmup: 1,
     sessions: 32,
     sessionSize: 32 * MIB,
     fewSessions: 8,
@@ -92,6 +94,12 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--size-mib': args.size = int() * MIB; break;
       case '--repeats': args.repeats = int(); break;
+      case '--warmup': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number`);
+        args.warmup = n;
+        break;
+      }
       case '--sessions': args.sessions = int(); break;
       case '--session-mib': args.sessionSize = int() * MIB; break;
       case '--few-sessions': args.fewSessions = int(); break;
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
         : `- Original: not measured (${args.originalDir ? `no run.sh in ${args.originalDir}` : 'no --original DIR given'}).`,
       '- pyftpdlib: Debian\'s python3-pyftpdlib serving a local folder (`python3 -m pyftpdlib -w`): the FTP ceiling on this machine. Raw TCP: a node process piping the file into a loopback socket, a node process reading and discarding.',
       '- FTP client: curl (passive mode, binary); LIST client: basic-ftp in its own node process.',
-      '- Order: a case that measures several paths runs each once per repeat, in an order rotated by one each repeat (no path always first, after the seeding or the case before); dirty pages are written back (`sync`) before every measurement.',
+      `- Order: a case that compares paths (upload, download, sessions, list) first runs ${args.warmup} unmeasured round${args.warmup === 1 ? '' : 's'} (a server's first transfers measure its start-up, e.g. JIT compilation, not its steady state), then its repeats; each round runs every path once, in an order rotated by one each round (no path always first, after the seeding or the case before); dirty pages are written back (\`sync\`) before every measurement.`,
     ],
     cases: results,
   });

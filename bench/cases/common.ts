@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Size of the big transfer (cases upload, download, store), bytes. */
   size: number;
   repeats: number;
+  /** Unmeasured rounds before the measured ones in the cases that compare paths. */
+  warmup: number;
   sessions: number;
   sessionSize: number;
   /** Sessions of case 5 (each direction measured on its own, as the original's anchor does). */
@@ -81,6 +83,28 @@ async function settleDisk(): Promise<void> {
 export function rotated<T>(items: readonly T[], repeat: number): T[] {
   const by = repeat % Math.max(1, items.length);
   return [...items.slice(by), ...items.slice(0, by)];
+}
+
+/**
+ * A case's rounds: `opts.warmup` unmeasured ones, then `opts.repeats` measured ones, each running every step once in
+ * an order rotated by one each round. The warm-up's runs are dropped from the rows (its failures stay): a server's
+ * first transfers after it started measure its start-up (JIT compilation for the node processes: a fresh gateway's
+ * first 512 MiB downloads re-optimized 24, 26, 20, 8, 2, 1 functions, 0.18 → 0.11 CPU s), not its steady state.
+ */
+export async function runRounds(
+  name: string,
+  rows: readonly Row[],
+  steps: readonly (() => Promise<void>)[],
+  opts: BenchOptions,
+  afterRound: () => void = () => undefined,
+): Promise<void> {
+  for (let i = 0; i < opts.warmup + opts.repeats; i++) {
+    const warm = i < opts.warmup;
+    process.stderr.write(warm ? `${name}, warm-up ${i + 1}/${opts.warmup}\n` : `${name}, repeat ${i - opts.warmup + 1}/${opts.repeats}\n`);
+    for (const step of rotated(steps, i)) await step();
+    afterRound();
+    if (warm) for (const row of rows) row.runs.length = 0;
+  }
 }
 
 /** An SDK (or other node) client's own report as an outcome; the client's usage is the row's party usage. */

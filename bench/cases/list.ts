@@ -3,7 +3,7 @@ import type { CaseResult } from '../lib/results';
 import { newRow, ratio, secondsOf } from '../lib/results';
 import type { Stack } from '../lib/stack';
 import type { BenchOptions } from './common';
-import { fromClient, fromPlainClient, measureInto, rotated } from './common';
+import { fromClient, fromPlainClient, measureInto, runRounds } from './common';
 
 export async function listCase(stack: Stack, opts: BenchOptions): Promise<CaseResult> {
   const dir = `list-${opts.listCount}`;
@@ -24,10 +24,7 @@ export async function listCase(stack: Stack, opts: BenchOptions): Promise<CaseRe
       }),
       () => measureInto(rows.sdk, stack, undefined, async () => fromClient(await stack.sdk({ op: 'list', prefix: `${dir}/` }))),
     ];
-    for (let i = 0; i < opts.repeats; i++) {
-      process.stderr.write(`list, repeat ${i + 1}/${opts.repeats}\n`);
-      for (const step of rotated(steps, i)) await step();
-    }
+    await runRounds('list', Object.values(rows), steps, opts);
   } finally {
     await stack.stopServer(gateway);
   }

@@ -7,7 +7,7 @@ import { newRow, ratio, throughputOf } from '../lib/results';
 import { fmtBytes } from '../lib/stats';
 import type { ServerHandle, Stack } from '../lib/stack';
 import type { Attempt, BenchOptions } from './common';
-import { measureInto, originalNote, originalRatios, rotated, RssHeld } from './common';
+import { measureInto, originalNote, originalRatios, rotated, RssHeld, runRounds } from './common';
 
 const SESSION = [
   'curl -sS --fail -T "$1" -o /dev/null -w "%{size_upload}\\n" "$2" &&',
@@ -53,11 +53,9 @@ export async function sessionsCase(stack: Stack, opts: BenchOptions): Promise<Ca
       () => measureInto(rows.rclone, stack, rclone.party, () => sessions(rclone, 'conc-rclone', file, opts)),
       () => measureInto(rows.pyftpd, stack, pyftpd.party, () => sessions(pyftpd, 'conc', file, opts)),
     ];
-    for (let i = 0; i < opts.repeats; i++) {
-      process.stderr.write(`sessions, repeat ${i + 1}/${opts.repeats}\n`);
-      for (const step of rotated(steps, i)) await step();
+    await runRounds('sessions', Object.values(rows).filter((r): r is Row => r !== undefined), steps, opts, () => {
       for (const name of fs.readdirSync(pyRoot)) if (name.startsWith('conc-')) fs.rmSync(path.join(pyRoot, name));
-    }
+    });
     await held.after(opts.heldAfterSeconds);
   } finally {
     for (const s of [gateway, original, rclone, pyftpd]) if (s) await stack.stopServer(s);

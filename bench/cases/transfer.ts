@@ -7,7 +7,7 @@ import { newRow, peakOf, ratio, throughputOf } from '../lib/results';
 import { fmtBytes, MIB } from '../lib/stats';
 import type { ServerHandle, Stack } from '../lib/stack';
 import type { BenchOptions } from './common';
-import { curl, fromClient, fromPlainClient, measureInto, originalNote, originalRatios, rotated, RssHeld } from './common';
+import { curl, fromClient, fromPlainClient, measureInto, originalNote, originalRatios, RssHeld, runRounds } from './common';
 import { memoryBound } from './memory';
 
 const WIRE = 'raw loopback TCP (node: file → socket → discard)';
@@ -77,10 +77,7 @@ export async function uploadCase(stack: Stack, opts: BenchOptions): Promise<Case
       },
       () => measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size)),
     ];
-    for (let i = 0; i < opts.repeats; i++) {
-      process.stderr.write(`upload, repeat ${i + 1}/${opts.repeats}\n`);
-      for (const step of rotated(steps, i)) await step();
-    }
+    await runRounds('upload', Object.values(rows).filter((r): r is Row => r !== undefined), steps, opts);
   });
   const result = transferResult(stack, 'upload', 'Case 1: upload', settingsLine(stack, opts.size), rows);
   const bound = memoryBound(stack);
@@ -123,10 +120,7 @@ export async function downloadCase(stack: Stack, opts: BenchOptions): Promise<Ca
       () => measureInto(rows.pyftpd, stack, pyftpd.party, () => curl('down', pyftpd.url('dl.bin'), opts.size)),
       () => measureInto(rows.raw, stack, raw.party, async () => fromPlainClient(await stack.rawReceive(raw), opts.size)),
     ];
-    for (let i = 0; i < opts.repeats; i++) {
-      process.stderr.write(`download, repeat ${i + 1}/${opts.repeats}\n`);
-      for (const step of rotated(steps, i)) await step();
-    }
+    await runRounds('download', Object.values(rows).filter((r): r is Row => r !== undefined), steps, opts);
   });
   fs.rmSync(pyFile, { force: true });
   const result = transferResult(stack, 'download', 'Case 2: download', `${settingsLine(stack, opts.size)} The object was uploaded once by the SDK (multipart).`, rows);
