@@ -31,6 +31,28 @@ interface OutgoingOptions {
   agent?: unknown;
 }
 
+/** Functions among a request's options that net.connect / tls.connect use. */
+const CONNECTION_HOOKS = new Set(['lookup', 'checkServerIdentity']);
+
+/**
+ * The part of a request's options that says how to connect: strings, numbers, booleans, Buffers and lists of
+ * strings or Buffers (certificates), and the DNS / certificate-check hooks. The SDK's HTTP layer (the `request`
+ * package) hands the agent a copy of its whole request object (event handlers, the body stream, the response...),
+ * and Node's agent keeps the options a connection was made with as long as the connection lives: a keep-alive
+ * connection then held the body of its first request, a whole part buffer, outside the upload buffer budget
+ * (measured: 3 × 20 MiB still held 30 s after a 512 MiB upload).
+ */
+function connectionOptions(options: unknown): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  if (typeof options !== 'object' || options === null) return kept;
+  for (const [name, value] of Object.entries(options)) {
+    const plain = value === null || (typeof value !== 'object' && typeof value !== 'function') || Buffer.isBuffer(value);
+    const certificates = Array.isArray(value) && value.every((v) => typeof v === 'string' || Buffer.isBuffer(v));
+    if (plain || certificates || (typeof value === 'function' && CONNECTION_HOOKS.has(name))) kept[name] = value;
+  }
+  return kept;
+}
+
 /** What Node's ClientRequest needs from an agent. Without `keepAlive` (and a finite `maxSockets`) ClientRequest
  *  sends `Connection: close` and the store connection closes after every request: a new TCP connection per
  *  UploadPart, whose small windows cost the store ~6 % more CPU per byte (docs/hot-path.md). */
@@ -91,12 +113,12 @@ export class Call {
         if (this.cancelled) {
           // Handed on first: Node emits a destroyed request's 'error' only once it has a socket (which then goes
           // back to the pool unused). Destroyed without one, the request never ends and its caller waits forever.
-          add(req, options);
+          add(req, connectionOptions(options));
           req.destroy(new Error('request cancelled'));
           return;
         }
         this.record(req);
-        add(req, options);
+        add(req, connectionOptions(options));
       },
     };
   }
