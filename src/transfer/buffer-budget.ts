@@ -7,7 +7,9 @@
 //
 // A granted reservation comes with the memory itself: one buffer of its size, into which the upload copies the
 // client's bytes. Buffers are reused from part to part and from file to file while uploads run, and all dropped once
-// none has held space for IDLE_RELEASE_MS (so that a client storing many files one after the other reuses one).
+// none has held space for IDLE_RELEASE_MS: as long as the buffer pools keep theirs (src/util/buffer-pool.ts), so that
+// uploads a few seconds apart neither fault ~200 MiB of fresh pages in again nor run after the collection that throws
+// away their optimized code (docs/hot-path.md, "Part buffers after idle"), and the memory is back well within 30 s.
 // Parts kept as the socket's own 64 KiB chunks left the allocator's heap fragmented after an upload (the process
 // kept about 90 MiB after a 256 MiB upload ended). Each buffer is allocated at least MAPPED_MIN long, so that glibc
 // always maps it on its own and unmaps it when freed: below 32 MiB, freeing a mapped block raises glibc's mmap
@@ -27,7 +29,7 @@ export interface Reservation {
 }
 
 /** How long spare buffers are kept once no upload holds space. */
-export const IDLE_RELEASE_MS = 2000;
+export const IDLE_RELEASE_MS = 15_000;
 
 /** Above glibc's largest dynamic mmap threshold (32 MiB on 64-bit), so always mapped and never raising it. */
 const MAPPED_MIN = 33 * 1024 * 1024;
