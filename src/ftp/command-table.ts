@@ -51,7 +51,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   SYST: spec(false, 'none', 'none', 'none', 'SYST'),
   CLNT: spec(false, 'none', 'none', 'optional', 'CLNT <client name>'),
   OPTS: spec(false, 'none', 'none', 'required', 'OPTS <option> [<value>]'),
-  TYPE: spec(true, 'none', 'none', 'required', 'TYPE A|I|L8'),
+  TYPE: spec(true, 'none', 'none', 'required', 'TYPE A|A N|I|L 8'),
   MODE: spec(true, 'none', 'none', 'required', 'MODE S'),
   STRU: spec(true, 'none', 'none', 'required', 'STRU F'),
   ALLO: spec(true, 'none', 'none', 'optional', 'ALLO <size>'),

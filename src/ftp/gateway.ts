@@ -30,6 +30,7 @@ import { installPassiveAddressTracking, passiveAddressResolver } from './passive
 import { installPassiveConnector } from './passive-connector';
 import { installClientAddress } from './proxy/client-address';
 import { installClnt } from './clnt';
+import { installType } from './type';
 import { quietClientGone } from './client-gone';
 import { installEpsvAll } from './epsv-all';
 import { installProxyGate, registerProxyGate } from './proxy/gate';
@@ -82,6 +83,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installListingCommands();
   installTransferCommands();
   installActiveCommands();
+  installType();
   // After the other layers' registry changes, so these wrap whichever handlers are in place.
   installPassiveAddressTracking();
   installPassiveConnector();

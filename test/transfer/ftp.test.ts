@@ -276,6 +276,40 @@ for (const storeTls of [false, true]) describe(storeTls ? 'FTP transfers (store 
     }
   });
 
+  test('TYPE: A, A N, I, L 8 and L8 accepted (spaces do not matter); other types 504, anything else 501', async () => {
+    const s = await raw();
+    try {
+      for (const [arg, code] of [
+        ['A N', 200],
+        ['a', 200],
+        ['L 8', 200],
+        ['L8', 200],
+        ['i', 200],
+        ['E', 504],
+        ['L 7', 504],
+        ['A T', 504],
+        ['X', 501],
+        ['I I', 501],
+      ] as const) {
+        assert.equal((await s.send(`TYPE ${arg}`)).code, code, `TYPE ${arg}`);
+      }
+      // The last accepted type stands (I): a file goes down byte for byte.
+      const up = await s.startTransfer('STOR ftp-type.txt');
+      up.end(Buffer.from('a\r\nb'));
+      assert.equal((await s.read()).code, 226);
+      assert.equal(await objectHash(stack.cos(), bucket, 'ftp-type.txt'), sha256OfBuffer(Buffer.from('a\r\nb')));
+      assert.equal((await s.send('TYPE A N')).code, 200);
+      const down = await s.startTransfer('RETR ftp-type.txt');
+      const chunks: Buffer[] = [];
+      down.on('data', (c: Buffer) => chunks.push(c));
+      await new Promise((resolve) => down.once('end', resolve));
+      assert.equal((await s.read()).code, 226);
+      assert.equal(Buffer.concat(chunks).toString(), 'a\r\nb', 'TYPE A N converts line endings like TYPE A');
+    } finally {
+      s.close();
+    }
+  });
+
   test('REST+RETR resumes a download; a missing file is refused before 150', async () => {
     const data = await seededBytes('retr', 3 * PART + 1);
     await putBytes(stack.cos(), bucket, 'ftp-retr.bin', data);
