@@ -31,6 +31,7 @@ import { installPassiveConnector } from './passive-connector';
 import { installClientAddress } from './proxy/client-address';
 import { installClnt } from './clnt';
 import { installType } from './type';
+import { installRest } from './rest';
 import { quietClientGone } from './client-gone';
 import { installEpsvAll } from './epsv-all';
 import { installProxyGate, registerProxyGate } from './proxy/gate';
@@ -84,6 +85,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installTransferCommands();
   installActiveCommands();
   installType();
+  installRest();
   // After the other layers' registry changes, so these wrap whichever handlers are in place.
   installPassiveAddressTracking();
   installPassiveConnector();

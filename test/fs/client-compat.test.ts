@@ -290,6 +290,32 @@ describe('SITE, EPSV ALL, CLNT', () => {
       s.close();
     }
   });
+
+  test('EPSV and REST arguments: another protocol 522, a malformed one 501; REST takes whole byte counts only', async () => {
+    await seed('raw', ['args/x.txt']);
+    const s = await RawFtp.open(stack.ftpPort, 'raw', pass('raw'));
+    try {
+      for (const [line, code] of [
+        ['EPSV 3', 522],
+        ['EPSV x', 501],
+        ['EPSV 1', 229],
+        ['REST 12abc', 501],
+        ['REST -1', 501],
+        ['REST 99999999999999999999', 501],
+        ['REST 1.5', 501],
+        ['REST 2', 350],
+      ] as const) {
+        const r = await s.send(line);
+        assert.equal(r.code, code, `${line}: ${r.text}`);
+      }
+      // The accepted offset (2) is the one the next RETR starts at.
+      const got = await s.data('RETR args/x.txt');
+      assert.equal(got.final?.code, 226);
+      assert.equal(got.text, 'content of args/x.txt'.slice(2));
+    } finally {
+      s.close();
+    }
+  });
 });
 
 describe('MFMT and MDTM set form: a time kept as object metadata', () => {
