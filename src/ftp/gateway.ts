@@ -32,6 +32,7 @@ import { installClientAddress } from './proxy/client-address';
 import { installClnt } from './clnt';
 import { installType } from './type';
 import { installRest } from './rest';
+import { installUtf8Only } from './utf8';
 import { quietClientGone } from './client-gone';
 import { installEpsvAll } from './epsv-all';
 import { installProxyGate, registerProxyGate } from './proxy/gate';
@@ -86,6 +87,7 @@ export async function startGateway(config: ServerConfig, logger: Logger, options
   installActiveCommands();
   installType();
   installRest();
+  installUtf8Only();
   // After the other layers' registry changes, so these wrap whichever handlers are in place.
   installPassiveAddressTracking();
   installPassiveConnector();

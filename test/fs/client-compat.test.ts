@@ -291,6 +291,22 @@ describe('SITE, EPSV ALL, CLNT', () => {
     }
   });
 
+  test('OPTS UTF8: ON 200, OFF refused (504); replies keep UTF-8 paths after OFF was asked for', async () => {
+    const s = await RawFtp.open(stack.ftpPort, 'raw', pass('raw'));
+    try {
+      assert.equal((await s.send('OPTS UTF8 ON')).code, 200);
+      assert.equal((await s.send('OPTS utf8 off')).code, 504);
+      assert.equal((await s.send('OPTS UTF8')).code, 501);
+      assert.equal((await s.send('MKD 目录-é')).code, 257);
+      assert.equal((await s.send('CWD 目录-é')).code, 250);
+      const pwd = await s.send('PWD');
+      assert.equal(pwd.code, 257);
+      assert.match(pwd.text, /"\/compat\/raw\/目录-é"|"\/目录-é"/, pwd.text);
+    } finally {
+      s.close();
+    }
+  });
+
   test('EPSV and REST arguments: another protocol 522, a malformed one 501; REST takes whole byte counts only', async () => {
     await seed('raw', ['args/x.txt']);
     const s = await RawFtp.open(stack.ftpPort, 'raw', pass('raw'));
