@@ -1,5 +1,6 @@
 // FEAT. ftp-srv's own lists AUTH TLS, PBSZ and PROT even when no certificate is configured, so clients such as lftp
-// and FileZilla would try TLS first and get 502; and it omits REST STREAM, which tells clients they may resume.
+// and FileZilla would try TLS first and get 502. (REST STREAM, which tells clients they may resume, is declared by
+// the gateway's own REST: rest.ts.)
 // The list is built from the registry's `flags.feat`, as ftp-srv does, per server: TLS only where it is configured.
 
 interface FeatConnection {
@@ -7,14 +8,12 @@ interface FeatConnection {
   reply(code: number, ...messages: Array<string | { message: string; raw: boolean }>): PromiseLike<unknown>;
 }
 
-import { once, registryEntries, registryEntry, setCommand } from './registry';
+import { once, registryEntries, setCommand } from './registry';
 
 const TLS_FEATURES = new Set(['AUTH TLS', 'PBSZ', 'PROT']);
 
 export function installFeatureList(): void {
   once('features', () => {
-    const rest = registryEntry('REST');
-    if (rest) setCommand('REST', { ...rest, flags: { ...rest.flags, feat: 'REST STREAM' } });
     setCommand<FeatConnection>('FEAT', {
       handler() {
         const tls = Boolean(this.server.options.tls);
