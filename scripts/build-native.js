@@ -1,21 +1,25 @@
-// Compiles the Node-API addon native/crc64.c (hardware CRC-64) into dist/native/crc64.node with the system's C
-// compiler ($CC, else cc) against the headers of the node that runs this script — nothing is downloaded. Run by
-// `npm run build`. Optional: without a compiler or headers, or when the compile fails, it prints one warning and
-// succeeds, and src/util/crc64.ts uses the WebAssembly (else JS) CRC-64 instead.
+// Compiles the Node-API addons in native/ into dist/native/*.node with the system's C compiler ($CC, else cc)
+// against the headers of the node that runs this script — nothing is downloaded. Run by `npm run build`. Optional:
+// without a compiler or headers, or when a compile fails, it prints one warning per addon and succeeds, and the
+// code that loads the addon falls back:
+// - crc64.c (hardware CRC-64): src/util/crc64.ts uses the WebAssembly (else JS) CRC-64;
+// - memory.c (giving idle buffers' pages back): src/util/memory-pages.ts reports it cannot, and idle buffers
+//   are dropped and reallocated instead (a collection frees them).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCE = path.join(ROOT, 'native', 'crc64.c');
-const OUT = path.join(ROOT, 'dist', 'native', 'crc64.node');
+const ADDONS = [
+  { name: 'crc64', fallback: 'CRC-64 falls back to WebAssembly (slower, more CPU per byte)' },
+  { name: 'memory', fallback: 'idle buffers are dropped and reallocated instead of kept without their pages (more CPU after idle)' },
+];
 
-function warn(reason) {
-  console.warn(`build-native: warning: ${reason}; CRC-64 falls back to WebAssembly (slower, more CPU per byte)`);
-}
-
-function build() {
+function build({ name, fallback }) {
+  const SOURCE = path.join(ROOT, 'native', `${name}.c`);
+  const OUT = path.join(ROOT, 'dist', 'native', `${name}.node`);
+  const warn = (reason) => console.warn(`build-native: warning: ${name}.c: ${reason}; ${fallback}`);
   const include = path.join(path.dirname(process.execPath), '..', 'include', 'node');
   if (!fs.existsSync(path.join(include, 'node_api.h'))) return warn(`no Node-API headers in ${include}`);
   fs.rmSync(OUT, { force: true });
@@ -38,4 +42,4 @@ function build() {
   if (run.stderr.trim()) process.stderr.write(run.stderr);
 }
 
-build();
+for (const addon of ADDONS) build(addon);

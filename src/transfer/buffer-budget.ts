@@ -6,16 +6,18 @@
 // upload starves. Waiting means the upload's _write has not called back: its data socket is paused.
 //
 // A granted reservation comes with the memory itself: one buffer of its size, into which the upload copies the
-// client's bytes. Buffers are reused from part to part and from file to file while uploads run, and all dropped once
-// none has held space for IDLE_RELEASE_MS: as long as the buffer pools keep theirs (src/util/buffer-pool.ts), so that
-// uploads a few seconds apart neither fault ~200 MiB of fresh pages in again nor run after the collection that throws
-// away their optimized code (docs/hot-path.md, "Part buffers after idle"), and the memory is back well within 30 s.
+// client's bytes. Buffers are reused from part to part and from file to file while uploads run. Once none has held
+// space for IDLE_RELEASE_MS (as long as the buffer pools keep theirs, src/util/buffer-pool.ts), their memory goes
+// back to the system, well within 30 s: where native/memory.c is built, the spare buffers' pages are given back and
+// the buffers kept, so that the next upload allocates nothing and no collection throws away the upload path's
+// optimized code; elsewhere they are dropped and collected (docs/hot-path.md, "Part buffers after idle").
 // Parts kept as the socket's own 64 KiB chunks left the allocator's heap fragmented after an upload (the process
 // kept about 90 MiB after a 256 MiB upload ended). Each buffer is allocated at least MAPPED_MIN long, so that glibc
 // always maps it on its own and unmaps it when freed: below 32 MiB, freeing a mapped block raises glibc's mmap
 // threshold to its size, the next part of the same size then came from the heap, and the heap kept it after the
 // upload. Only the pages written count in RSS, so the unused tail costs address space, not memory.
 import { collectGarbage } from '../util/collect-garbage';
+import { discardPages } from '../util/memory-pages';
 
 /** A request for buffer space; `release()` gives it back, or withdraws it while it still waits. */
 export interface Reservation {
@@ -143,11 +145,13 @@ export class UploadBufferBudget {
     else this.spare.set(bytes, [memory]);
   }
 
-  /** Drops the spare buffers (their memory goes back to the system when collected) unless space is held again. */
+  /** Gives the spare buffers' memory back to the system unless space is held again by then. */
   private releaseWhenIdle(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       if (this.used > 0) return;
+      // Pages given back, buffers kept (they read as zeros until written again): nothing to collect.
+      if ([...this.spare.values()].every((list) => list.every(discardPages))) return;
       this.spare.clear();
       this.spareBytes = 0;
       collectGarbage();

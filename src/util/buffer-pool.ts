@@ -7,16 +7,19 @@
 // back by the chunk's last user once its bytes are no longer needed (its socket write or stream write called back).
 // Giving back is optional: a chunk never given back is garbage-collected like any other. Giving back a chunk twice,
 // or while something still reads it, would let the next read overwrite it; so exactly one place gives back, and
-// only when the chunk's bytes have been consumed. Spare buffers are dropped once none has been borrowed for a while.
+// only when the chunk's bytes have been consumed. Spare buffers give their memory back once none has been borrowed
+// for a while.
 import { collectGarbage } from './collect-garbage';
+import { discardPages } from './memory-pages';
 
 /**
- * How long spare buffers are kept once none is borrowed. Giving them back needs a full collection, and a full
+ * How long spare buffers keep their memory once none is borrowed. Where their pages cannot be given back alone
+ * (no native/memory.c), giving the memory back means dropping them, which needs a full collection, and a full
  * collection while no transfer runs throws away the optimized code of the whole transfer path (V8 deoptimizes code
  * whose embedded objects died, "weak objects"); the next transfer then runs unoptimized until it is re-optimized.
  * Measured with a 2 s wait (512 MiB downloads, 3 s idle before each): ~25 functions re-optimized per download,
  * 0.19-0.22 CPU s each against 0.14-0.15 without the collection, and 5-10 % slower; so spares outlive a short pause
- * between transfers and go after 15 s.
+ * between transfers and go after 15 s. Pages given back fault in again (zeroed by the kernel) when next used.
  */
 const IDLE_RELEASE_MS = 15_000;
 
@@ -73,7 +76,10 @@ export class BufferPool {
     return { allocated: this.allocated, taken: this.taken, spare: this.spare.length };
   }
 
-  /** Once nothing has been taken for IDLE_RELEASE_MS, the spare buffers go (their memory with the next collection). */
+  /**
+   * Once nothing has been taken for IDLE_RELEASE_MS, the spare buffers' memory goes back: their pages where
+   * native/memory.c is built (the buffers stay, nothing is collected), else the buffers (with the next collection).
+   */
   private dropWhenIdle(): void {
     if (this.idleTimer) return;
     const check = (): void => {
@@ -85,6 +91,8 @@ export class BufferPool {
       }
       this.idleTimer = undefined;
       if (this.spare.length === 0) return;
+      // Pages given back, buffers kept: nothing to collect (src/util/memory-pages.ts).
+      if (this.spare.every(discardPages)) return;
       this.spare.length = 0;
       collectGarbage();
     };

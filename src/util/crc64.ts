@@ -8,6 +8,7 @@
 // - js: slicing-by-8 on two 32-bit halves (BigInt arithmetic per byte is far too slow), 0.85 GiB/s.
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadNativeAddon } from './native-addon';
 
 const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
@@ -191,20 +192,11 @@ interface NativeCrc {
 }
 
 /** dist/native/crc64.node, built by scripts/build-native.js when a C compiler was there. */
-function loadNative(): NativeCrc | undefined {
-  const file = path.join(__dirname, '..', '..', 'native', 'crc64.node');
-  if (!fs.existsSync(file)) return undefined;
-  const module = { exports: {} as NativeCrc };
-  try {
-    process.dlopen(module, file);
-  } catch (err) {
-    process.emitWarning(`${file} did not load (${err instanceof Error ? err.message : String(err)}); CRC-64 uses WebAssembly`);
-    return undefined;
-  }
-  return typeof module.exports.update === 'function' && typeof module.exports.updateTable === 'function' ? module.exports : undefined;
-}
-
-const native = loadNative();
+const native = loadNativeAddon<NativeCrc>(
+  'crc64',
+  (exports) => typeof exports.update === 'function' && typeof exports.updateTable === 'function',
+  'CRC-64 uses WebAssembly',
+);
 
 const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 

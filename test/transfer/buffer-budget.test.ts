@@ -4,14 +4,16 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type net from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { UploadBufferBudget } from '../../src/transfer/buffer-budget';
+import { after, before, describe, mock, test } from 'node:test';
+import { IDLE_RELEASE_MS, UploadBufferBudget } from '../../src/transfer/buffer-budget';
+import { canDiscardPages } from '../../src/util/memory-pages';
 import { type Stack, startStack } from '../helpers/stack';
 import { RawSession } from './ftp-front';
 import { MIB, fastRetries, objectHash, openUploads, seededBytes, seededHash, seededStream, sha256OfBuffer, waitFor } from './helpers';
 
 const PART = MIB;
 const BUDGET = 3 * PART;
+const PAGE = 4096;
 
 describe('UploadBufferBudget', () => {
   test('grants in arrival order: a large request at the head is not overtaken; a withdrawn one gives its turn away', async () => {
@@ -38,6 +40,30 @@ describe('UploadBufferBudget', () => {
     assert.equal(budget.current, 0);
     assert.equal(budget.peak, 10);
     assert.equal(budget.reserve(50).bytes, 10, 'a request above the budget is cut to it');
+  });
+
+  test('idle spare buffers give their memory back: kept without their pages where the addon is built, else dropped', () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const budget = new UploadBufferBudget(4 * MIB);
+      const first = budget.reserve(MIB);
+      const part = first.buffer as Buffer;
+      part.fill(7);
+      first.release();
+      const again = budget.reserve(MIB);
+      assert.equal(again.buffer, part, 'reused from part to part while uploads run');
+      again.release();
+      mock.timers.tick(IDLE_RELEASE_MS);
+      const afterIdle = budget.reserve(MIB).buffer as Buffer;
+      if (canDiscardPages) {
+        assert.equal(afterIdle, part, 'the same buffer: nothing to allocate and nothing to collect after idle');
+        assert.equal(afterIdle.subarray(PAGE, MIB - PAGE).indexOf(7), -1, 'its whole pages were given back (they read as zeros)');
+      } else {
+        assert.notEqual(afterIdle, part, 'dropped (for the collector) and a new one allocated');
+      }
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
 
