@@ -20,12 +20,35 @@ interface Owner {
   socket?: net.Socket;
   /** The buffer handed to Node for the next read (borrowed, not yet filled). */
   next?: Buffer;
+  /** The consumer's choice of memory for the next read, when it has one (readInto). */
+  target?: ReadTarget;
+}
+
+/**
+ * Memory of the consumer's for the next read of a data socket, or undefined for a pooled buffer. Node asks right
+ * after each read has been handed on (its 'data' listeners have run), before the read after it.
+ */
+export type ReadTarget = () => Buffer | undefined;
+
+const owners = new WeakMap<net.Socket, Owner>();
+
+/**
+ * From the next read on, `socket` reads where `target` says (until it says undefined, or readInto(socket,
+ * undefined)): an upload reads straight into its part buffer instead of copying from a pooled one. False for a
+ * socket that does not read into chosen memory (TLS, PROXY, or made elsewhere). The 'data' event then carries a
+ * view of exactly the memory chosen, filled from its start; nothing of it is given back to the pool.
+ */
+export function readInto(socket: net.Socket, target: ReadTarget | undefined): boolean {
+  const owner = owners.get(socket);
+  if (!owner) return false;
+  owner.target = target;
+  return true;
 }
 
 /** The `onread` option of a new socket that emits borrowed chunks as 'data' (set `owner.socket` once it exists). */
 function pooledOnread(owner: Owner): net.OnReadOpts {
   return {
-    buffer: () => (owner.next = dataReadBuffers.take()),
+    buffer: () => (owner.next = owner.target?.() ?? dataReadBuffers.take()),
     callback: (bytes: number, buffer: Uint8Array) => {
       // Filled: the chunk's consumer gives it back now, whatever happens next.
       owner.next = undefined;
@@ -39,6 +62,7 @@ function pooledOnread(owner: Owner): net.OnReadOpts {
 /** The buffer waiting for the next read goes back to the pool once the socket can no longer read. */
 function giveBackOnClose(owner: Owner): net.Socket {
   const socket = owner.socket as net.Socket;
+  owners.set(socket, owner);
   socket.once('close', () => {
     if (owner.next) dataReadBuffers.give(owner.next);
     owner.next = undefined;

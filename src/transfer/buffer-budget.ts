@@ -27,7 +27,11 @@ export interface Reservation {
   readonly held: boolean;
   /** The reserved memory (`bytes` long), once held; never touch it after `release()`. */
   readonly buffer: Buffer | undefined;
-  release(): void;
+  /**
+   * `reuse: false`: the memory may still be written by someone else (a data socket's pending read), so it is not
+   * handed to another reservation; it is left to the collector.
+   */
+  release(options?: { reuse?: boolean }): void;
 }
 
 /** How long spare buffers are kept once no upload holds space. */
@@ -102,9 +106,9 @@ export class UploadBufferBudget {
       get buffer() {
         return memory;
       },
-      release: () => {
+      release: (options) => {
         if (state === 'released') return;
-        if (state === 'held') this.giveBack(size, memory);
+        if (state === 'held') this.giveBack(size, options?.reuse === false ? undefined : memory);
         else this.queue.splice(this.queue.indexOf(waiter), 1);
         state = 'released';
         memory = undefined;

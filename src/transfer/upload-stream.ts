@@ -85,6 +85,11 @@ export class CosUploadStream extends Writable {
 
   /** New bytes received from the client. */
   bytesReceived = 0;
+  /** Of those, the bytes already in their part. */
+  private bytesKept = 0;
+  /** The memory of the part buffer the data socket may read into next (readTarget), until readsEnded(). */
+  private lentMemory: ArrayBufferLike | undefined;
+  private prepared = false;
 
   constructor(target: TransferTarget, private readonly opts: UploadOptions = {}) {
     // A small buffer in front of _write: the data socket pauses as soon as a part waits for an upload slot.
@@ -104,7 +109,9 @@ export class CosUploadStream extends Writable {
    * rejects with a ReplyError (554 for a wrong offset). Without append/start it does nothing.
    */
   prepare(): Promise<void> {
-    this.preparing ??= this.keepExisting();
+    this.preparing ??= this.keepExisting().then(() => {
+      this.prepared = true;
+    });
     return this.preparing;
   }
 
@@ -213,7 +220,8 @@ export class CosUploadStream extends Writable {
 
   private async accept(chunk: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.preparing) await this.preparing;
+    // Not awaited once done: a chunk is then kept before write() returns (readTarget relies on it).
+    if (this.preparing && !this.prepared) await this.preparing;
     if (this.keptSize + this.bytesReceived + chunk.length > this.maxBytes) throw tooLarge(this.maxBytes);
     this.bytesReceived += chunk.length;
     let rest = chunk;
@@ -224,8 +232,40 @@ export class CosUploadStream extends Writable {
       if (!this.space) await this.reserveSpace();
       const take = Math.min(rest.length, this.partLimit() - this.pendingBytes);
       this.keep(take === rest.length ? rest : rest.subarray(0, take));
+      this.bytesKept += take;
       rest = rest.subarray(take);
     }
+  }
+
+  /**
+   * Where the client's next bytes may be read straight into, so that they are not copied: the free end of the
+   * current part's buffer, if every byte written to this stream so far (`bytesWritten`, counted by the writer) is in
+   * its part and at least `min` bytes are free; else undefined (the reader reads into memory of its own, and the
+   * bytes are copied as before). Bytes read into it must be the next ones written, as a view of exactly that place
+   * (keep() then finds them in place). Until readsEnded(), the part buffer last lent is not handed to another upload
+   * if this one ends: a read could still land in it.
+   */
+  readTarget(bytesWritten: number, min: number): Buffer | undefined {
+    const memory = this.space?.held ? this.space.buffer : undefined;
+    const free = this.partLimit() - this.pendingBytes;
+    if (!memory || bytesWritten !== this.bytesKept || free < min || this.failure || this.cancelled) {
+      this.lentMemory = undefined;
+      return undefined;
+    }
+    this.lentMemory = memory.buffer;
+    return memory.subarray(this.pendingBytes, this.pendingBytes + free);
+  }
+
+  /** The data connection reads no more (ended or closed): no read can land in a part buffer any more. */
+  readsEnded(): void {
+    this.lentMemory = undefined;
+  }
+
+  /** Gives a part's budget space back; its memory is reused only if no read can still land in it. */
+  private releaseSpace(space: Reservation | undefined): void {
+    if (!space) return;
+    const lent = this.lentMemory !== undefined && space.buffer?.buffer === this.lentMemory;
+    space.release(lent ? { reuse: false } : undefined);
   }
 
   /** The current part's size: the sizer's, unless the budget could only give less (see UploadBufferBudget). */
@@ -233,11 +273,15 @@ export class CosUploadStream extends Writable {
     return Math.min(this.partSizeNow(), this.space?.bytes ?? Infinity);
   }
 
-  /** Copies bytes into the current part's reserved buffer (the socket's chunk is then free at once). */
+  /**
+   * Copies bytes into the current part's reserved buffer (the socket's chunk is then free at once), unless they
+   * were read into their place already (readTarget).
+   */
   private keep(piece: Buffer): void {
     const memory = this.space?.buffer;
     if (!memory) throw aborted();
-    piece.copy(memory, this.pendingBytes);
+    const inPlace = piece.buffer === memory.buffer && piece.byteOffset === memory.byteOffset + this.pendingBytes;
+    if (!inPlace) piece.copy(memory, this.pendingBytes);
     this.pendingCrc.update(piece);
     this.pendingBytes += piece.length;
   }
@@ -294,7 +338,7 @@ export class CosUploadStream extends Writable {
     this.pendingCrc = new Crc64();
     this.space = undefined;
     if (part.partNumber > MAX_PART_COUNT) {
-      part.space?.release();
+      this.releaseSpace(part.space);
       throw tooLarge(this.maxBytes);
     }
 
@@ -304,7 +348,7 @@ export class CosUploadStream extends Writable {
     if (this.failure || this.cancelled) {
       releaseGlobal();
       releaseLocal();
-      part.space?.release();
+      this.releaseSpace(part.space);
       throw this.failure ?? aborted();
     }
     const task = this.sendPart(uploadId, part).finally(() => {
@@ -328,7 +372,7 @@ export class CosUploadStream extends Writable {
       if (!this.cancelled) this.fail(storageFailed(`part ${part.partNumber} could not be stored (${describeError(err)})`, err));
     } finally {
       part.chunks = [];
-      part.space?.release();
+      this.releaseSpace(part.space);
     }
   }
 
@@ -382,7 +426,7 @@ export class CosUploadStream extends Writable {
       throw storageFailed(`the file could not be stored (${describeError(err)})`, err);
     } finally {
       release();
-      this.space?.release();
+      this.releaseSpace(this.space);
       this.space = undefined;
     }
   }
@@ -446,7 +490,7 @@ export class CosUploadStream extends Writable {
     if (!this.committed) this.cancelling.abort();
     // The part being filled is dropped and its space given back (a reservation still waiting is withdrawn, and its
     // reserveSpace ends with `aborted`), so that the next upload in line gets it now.
-    this.space?.release();
+    this.releaseSpace(this.space);
     this.space = undefined;
     this.cleanUp().then(
       () => callback(error),
@@ -464,7 +508,7 @@ export class CosUploadStream extends Writable {
     await Promise.allSettled([...this.inFlight]);
     await this.completing?.catch(() => undefined);
     const uploadId = this.uploadId;
-    this.space?.release();
+    this.releaseSpace(this.space);
     this.space = undefined;
     if (uploadId === undefined || this.committed) return;
     await this.store.abortMultipart(this.key, uploadId);

@@ -18,7 +18,7 @@ import { type Direction, TransferRecord, targetOf } from '../../transfer/transfe
 import { COMMITTING, CosUploadStream } from '../../transfer/upload-stream';
 import { CosDownloadStream } from '../../transfer/download-stream';
 import { runningDataCommand } from '../control-lines';
-import { releaseChunk } from '../pooled-reads';
+import { readInto, releaseChunk } from '../pooled-reads';
 import { gatewayOf, once, setCommand } from '../registry';
 
 type StoreMode = 'STOR' | 'APPE' | 'STOU';
@@ -121,7 +121,8 @@ async function store(connection: TransferConnection, args: CommandArgs, mode: St
     }
     await connection.reply(150, mode === 'STOU' ? `FILE: ${clientPath}` : 'Opening data connection.');
     watchIdleData(socket, connection, transfer);
-    const failure = await pumpUpload(socket, stream, transfer, connection.transferType === 'ascii');
+    const ascii = connection.transferType === 'ascii';
+    const failure = await pumpUpload(socket, stream, transfer, ascii, !ascii && stream instanceof CosUploadStream ? stream : undefined);
     const bytes = stream instanceof CosUploadStream ? stream.bytesReceived : 0;
     await replyTransferEnd(connection, record, { clientPath, stream, failure, bytes });
   } finally {
@@ -145,16 +146,26 @@ function watchIdleData(socket: Socket, connection: TransferConnection, transfer:
   });
 }
 
-/** Feeds the data connection into the upload; resolves with the failure, or undefined once the object is committed. */
-function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, ascii: boolean): Promise<Error | undefined> {
+/** Reads into a part buffer only where at least this much of it is free (else a pooled buffer, and a copy). */
+const IN_PLACE_MIN_BYTES = 64 * 1024;
+
+/**
+ * Feeds the data connection into the upload; resolves with the failure, or undefined once the object is committed.
+ * With `inPlace` (binary uploads to COS), the socket reads straight into the upload's part buffers where it can.
+ */
+function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, ascii: boolean, inPlace?: CosUploadStream): Promise<Error | undefined> {
   return new Promise((resolve) => {
     const lineEndings = ascii ? new CrlfToLf() : undefined;
+    /** Bytes written to the upload so far (readTarget needs them all in their part). */
+    let written = 0;
+    if (inPlace) readInto(socket, () => inPlace.readTarget(written, IN_PLACE_MIN_BYTES));
     let dataEnded = false;
     let settled = false;
     let failure: Error | undefined;
     const settle = (err?: Error): void => {
       if (settled) return;
       settled = true;
+      if (inPlace) readInto(socket, undefined);
       socket.off('data', onData);
       stream.off('drain', onDrain);
       resolve(err);
@@ -168,6 +179,7 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, 
       if (stream.destroyed || stream.writableEnded) return releaseChunk(chunk);
       const data = lineEndings ? lineEndings.push(chunk) : chunk;
       if (data.length === 0) return releaseChunk(chunk);
+      written += data.length;
       // A pooled chunk (pooled-reads.ts) is given back once the upload stream has taken its bytes.
       if (!stream.write(data, () => releaseChunk(chunk))) socket.pause();
     };
@@ -186,6 +198,8 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, 
     // zero-length write tells them apart (it fails on a reset connection), so a reset never commits a truncated file.
     socket.allowHalfOpen = true;
     socket.once('end', () => {
+      // No byte can arrive after the client's FIN: no read lands in a part buffer any more.
+      inPlace?.readsEnded();
       // On TLS the probe goes to the TCP socket underneath: a write into the TLS layer succeeds whatever happened.
       const tcp = (socket as Socket & { _parent?: Socket })._parent ?? socket;
       tcp.write(Buffer.alloc(0), (err) => {
@@ -202,6 +216,7 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, 
       if (!dataEnded) abortWith(aborted('Data connection lost; transfer aborted.'));
     });
     socket.once('close', () => {
+      inPlace?.readsEnded();
       if (!dataEnded) abortWith(aborted('Data connection lost; transfer aborted.'));
     });
     transfer.onAbort((reason) => abortWith(reason));
