@@ -89,6 +89,12 @@ export interface PutOptions extends CallOptions {
   md5?: string;
   /** CRC-64 of the body: a stored object with another CRC fails with kind 'retryable' (sent again). */
   crc64?: string;
+  /**
+   * Called once the request has been sent whole, its body handed to the operating system (stores that can tell;
+   * COS can). From then on cancelling cannot stop the store from receiving all of it, and COS stores a body it has
+   * received whole whoever still waits for the answer.
+   */
+  onBodySent?: () => void;
 }
 
 export interface WriteResult {

@@ -17,9 +17,10 @@ import type { Reservation } from './buffer-budget';
 import type { TransferTarget } from './target';
 
 /**
- * Emitted just before CompleteMultipartUpload is sent: COS carries out a Complete it has received whoever still waits
- * for the answer, so from then on cancelling cannot take the object back. (A whole-file PUT stays cancellable: COS
- * refuses a body cut short.)
+ * Emitted just before CompleteMultipartUpload is sent, or once a whole-file PutObject has been handed to the
+ * operating system whole: COS carries out a Complete it has received, and stores a body it has received whole, whoever
+ * still waits for the answer, so from then on cancelling cannot take the object back. (Until then a PUT is
+ * cancellable: COS refuses a body cut short.)
  */
 export const COMMITTING = 'committing';
 
@@ -417,14 +418,26 @@ export class CosUploadStream extends Writable {
     // ~35 ms of CPU per 20 MiB for the many that became multipart (where each part's CRC-64 is checked instead).
     const contentMd5 = await md5InSlices(chunks);
     const release = await this.target.services.uploadSlots.acquire();
+    // Cancellable only until the whole request has been handed to the operating system: it then reaches COS even if
+    // the connection is closed, and COS stores a body it has received whole whoever still waits. So from then on
+    // the upload answers for itself (COMMITTING), as a multipart one does once its Complete is sent; else an ABOR
+    // would be answered 426 for a stored file.
+    const sending = new AbortController();
+    const cancelSending = (): void => sending.abort(this.signal.reason);
+    this.signal.addEventListener('abort', cancelSending, { once: true });
+    const onBodySent = (): void => {
+      this.signal.removeEventListener('abort', cancelSending);
+      this.emit(COMMITTING);
+    };
     try {
       if (this.cancelled) throw aborted();
-      await this.store.put(this.key, chunks, { length: size, md5: contentMd5, crc64: crc, signal: this.signal });
+      await this.store.put(this.key, chunks, { length: size, md5: contentMd5, crc64: crc, signal: sending.signal, onBodySent });
     } catch (err) {
       if (err instanceof ReplyError) throw err;
       if (err instanceof StoreError && err.storeCode === 'ChecksumMismatch') await this.deleteCorrupt();
       throw storageFailed(`the file could not be stored (${describeError(err)})`, err);
     } finally {
+      this.signal.removeEventListener('abort', cancelSending);
       release();
       this.releaseSpace(this.space);
       this.space = undefined;

@@ -88,6 +88,41 @@ describe('ABOR or close while a store request is under way', () => {
     assert.deepEqual(await openUploads(stack.cos(), bucket), []);
   });
 
+  for (const how of ['ABOR', 'close'] as const) {
+    test(`${how} while a whole-file PutObject waits in the store with its whole body: the reply tells the truth`, async () => {
+      const key = `put-${how}.bin`;
+      const old = await seededBytes('put-old', 100);
+      await putBytes(stack.cos(), bucket, key, old);
+      const body = await seededBytes(`put-new-${how}`, 200_000);
+      // The store holds the request (its body already sent, in the socket) before reading it; it then stores the
+      // object whoever still waits for the answer, as COS does with a body it has received whole.
+      stack.store.faults.add({ op: 'PutObject', key, action: { stallMs: 400 } });
+      const s = await raw();
+      const data = await s.startTransfer(`STOR ${key}`);
+      data.end(body);
+      await waitFor(() => count('PutObject') === 1);
+      await sleep(100);
+      if (how === 'ABOR') {
+        s.control.socket.write('ABOR\r\n');
+        const transferReply = await s.read();
+        const aborReply = await s.read();
+        await sleep(500);
+        const stored = await objectHash(stack.cos(), bucket, key);
+        assert.equal(transferReply.code, 226, `${transferReply.text}; stored ${stored === sha256OfBuffer(body) ? 'new' : 'old'}`);
+        assert.equal(aborReply.code, 226, aborReply.text);
+        assert.equal(stored, sha256OfBuffer(body));
+        assert.equal((await s.send('NOOP')).code, 200);
+        s.close();
+      } else {
+        // The client gives up; what matters is that the gateway finishes the upload (its log says 226), and the
+        // object is the new one, whole.
+        s.close();
+        await waitFor(() => stack.gateway.context.stats.transfers === 0);
+        assert.equal(await objectHash(stack.cos(), bucket, key), sha256OfBuffer(body));
+      }
+    });
+  }
+
   test('REST+RETR whose GET is re-issued after a break: ABOR cancels the re-issued GET at once', async () => {
     const key = 'resume-abor.bin';
     await putBytes(stack.cos(), bucket, key, await seededBytes('resume-abor', 4 * PART));

@@ -65,11 +65,12 @@ describe('uploads cancelled before their COS request starts', () => {
   });
 
   test('ABOR of an upload queued behind slow ones against a slowed store: 426, no object, the server goes on', async () => {
-    // Each of these PutObjects crawls at 256 KiB/s; six of them fill the SDK's former queue (three per client) so that
-    // the victim's PutObject would wait inside it.
+    // Each of these PutObjects crawls at 256 KiB/s; eight of them hold every upload slot (upload_thread_num), so that
+    // the victim's PutObject waits for one (as it once waited in the SDK's queue, three per client). A PutObject
+    // already sent whole is not cancelled (abort-races.test.ts): the victim must not have started.
     stack.store.faults.add({ op: 'PutObject', key: /^slow\//, count: Infinity, action: { throttleBytesPerSec: 256 * 1024 } });
     const slow = await Promise.all(
-      Array.from({ length: 6 }, async (_, i) => {
+      Array.from({ length: 8 }, async (_, i) => {
         const s = await RawSession.open(stack.ftpPort, 'user1', 'pass1');
         const data = await s.startTransfer(`STOR slow/file-${i}.bin`);
         await writeBytes(data, 2 * MIB);
@@ -77,7 +78,7 @@ describe('uploads cancelled before their COS request starts', () => {
         return s;
       }),
     );
-    await waitFor(() => (stack.store.requestCounts().PutObject ?? 0) >= 1);
+    await waitFor(() => (stack.store.requestCounts().PutObject ?? 0) >= 8);
     const victim = await RawSession.open(stack.ftpPort, 'user1', 'pass1');
     try {
       const data = await victim.startTransfer('STOR slow/victim.bin');

@@ -308,6 +308,7 @@ export class CosStore implements ObjectStore {
 
   async put(key: string, body: Body, opts: PutOptions): Promise<WriteResult> {
     return this.run('PutObject', opts, async (c) => {
+      if (opts.onBodySent) c.whenSent(opts.onBodySent);
       const r = await this.cos.putObject({
         ...this.at,
         Key: key,

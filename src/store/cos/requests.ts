@@ -70,6 +70,7 @@ export class Call {
   private readonly bodies = new Set<Readable>();
   private sent = 0;
   private cancelledNow = false;
+  private onSent: (() => void) | undefined;
   private readonly onAbort = (): void => this.cancel();
 
   constructor(
@@ -90,6 +91,14 @@ export class Call {
   attach(body: Readable): void {
     this.bodies.add(body);
     body.once('close', () => this.bodies.delete(body));
+  }
+
+  /**
+   * `handler` runs once a request of this call has been sent whole: headers and body handed to the operating system
+   * (the request's 'finish'), so that the store receives all of it even if the call is cancelled after.
+   */
+  whenSent(handler: () => void): void {
+    this.onSent = handler;
   }
 
   /** More than one request went out (an earlier one may have succeeded unseen). */
@@ -127,6 +136,7 @@ export class Call {
     this.inFlight.add(req);
     const observer = this.observeOne(() => this.inFlight.delete(req));
     req.once('response', (res: http.IncomingMessage) => observer.responded(res.statusCode ?? 0));
+    if (this.onSent) req.once('finish', this.onSent);
     req.once('close', () => observer.closed());
   }
 
