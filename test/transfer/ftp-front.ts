@@ -75,16 +75,19 @@ export async function writeBytes(socket: net.Socket, bytes: number, chunk = 64 *
   while (left > 0 && !socket.destroyed) {
     const n = Math.min(left, chunk);
     left -= n;
-    if (!socket.write(n === chunk ? block : block.subarray(0, n))) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.once('drain', done);
-        socket.once('close', done);
-      });
-    }
+    if (!socket.write(n === chunk ? block : block.subarray(0, n))) await drainedOrClosed(socket);
   }
+}
+
+/** Resolves once a socket whose write returned false has drained, or has closed. */
+export function drainedOrClosed(socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+  });
 }

@@ -12,7 +12,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { type Stack, startStack } from '../helpers/stack';
 import * as pooledReads from '../../src/ftp/pooled-reads';
 import type { UploadBufferBudget } from '../../src/transfer/buffer-budget';
-import { RawSession, writeBytes } from './ftp-front';
+import { RawSession, drainedOrClosed, writeBytes } from './ftp-front';
 import { MIB, fastRetries, objectHash, openUploads, putBytes, seededBytes, seededHash, seededStream, sha256OfBuffer, waitFor } from './helpers';
 
 const PART = MIB;
@@ -69,17 +69,7 @@ function watch(budget: UploadBufferBudget): void {
 }
 
 async function send(socket: net.Socket, bytes: Buffer): Promise<void> {
-  if (!socket.write(bytes)) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.once('drain', done);
-      socket.once('close', done);
-    });
-  }
+  if (!socket.write(bytes)) await drainedOrClosed(socket);
 }
 
 /** PORT to a listener of ours, then `command` (expecting 150): the server's connection to us, as the data socket. */
