@@ -50,7 +50,9 @@ export class UploadBufferBudget {
   private peakUsed = 0;
   private readonly queue: Waiter[] = [];
   /** Buffers given back, by size, for the next reservations; emptied when nothing is held. Held and spare bytes
-   *  together never exceed the capacity, so the memory of the budget is bounded by it too. */
+   *  together never exceed the capacity, so the memory of the budget is bounded by it too (beyond it only a buffer
+   *  released with `reuse: false`: it lives on until the data socket that may read into it is closed and collected,
+   *  at most one part per upload that ended while its socket could still read). */
   private readonly spare = new Map<number, Buffer[]>();
   private spareBytes = 0;
   private idleTimer: NodeJS.Timeout | undefined;
