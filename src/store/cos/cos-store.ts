@@ -179,7 +179,7 @@ export class CosStore implements ObjectStore {
   private payload(body: Body, call: Call): Buffer | Readable {
     const chunks = Buffer.isBuffer(body) ? [body] : (body as readonly Buffer[]);
     if (chunks.every((c) => c.length === 0)) return Buffer.alloc(0);
-    const stream = Readable.from(chunks, { objectMode: false });
+    const stream = Readable.from(slices(chunks), { objectMode: false });
     stream.on('error', () => undefined);
     call.attach(stream);
     return stream;
@@ -438,3 +438,18 @@ export class CosStore implements ObjectStore {
   }
 }
 
+/** Largest write handed to the connection at once (see slices). */
+const WRITE_SLICE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The body in views of at most WRITE_SLICE_BYTES, so that the request is written as the connection drains instead
+ * of all at once: over HTTPS a 20 MiB part written whole was encrypted whole into a second 20 MiB buffer. Measured
+ * (512 MiB uploads to the HTTPS store, 8 rounds, medians): peak RSS 296 -> 241 MiB, CPU 0.41 -> 0.36 s, speed 399
+ * -> 405 MiB/s; 1 MiB slices saved more memory (207 MiB) but left gaps in the writes (369 MiB/s). Over HTTP no
+ * difference (488 / 489 MiB/s).
+ */
+function* slices(chunks: readonly Buffer[]): Generator<Buffer> {
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += WRITE_SLICE_BYTES) yield chunk.subarray(at, at + WRITE_SLICE_BYTES);
+  }
+}
