@@ -61,9 +61,37 @@ describe('UploadBufferBudget', () => {
       } else {
         assert.notEqual(afterIdle, part, 'dropped (for the collector) and a new one allocated');
       }
+      // collectGarbage's coalescing wait: a timer of its module left pending would hold off every later collection.
+      mock.timers.tick(1000);
     } finally {
       mock.timers.reset();
     }
+  });
+
+  test('a part buffer released with reuse: false (its socket could still read) goes back to the system after idle too', async () => {
+    // It is not kept as a spare, so giving the spares' pages back does not free it: only a collection does, and an
+    // idle process runs none by itself (src/util/collect-garbage.ts).
+    let collected = false;
+    const registry = new FinalizationRegistry(() => (collected = true));
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const budget = new UploadBufferBudget(4 * MIB);
+      // An upload after another: its part reuses the first one's buffer, and it ends (ABOR) while lending it.
+      const first = budget.reserve(MIB);
+      (first.buffer as Buffer).fill(7);
+      first.release();
+      (() => {
+        const lent = budget.reserve(MIB);
+        (lent.buffer as Buffer).fill(7);
+        registry.register((lent.buffer as Buffer).buffer, 'lent');
+        lent.release({ reuse: false });
+      })();
+      mock.timers.tick(IDLE_RELEASE_MS);
+      mock.timers.tick(1000); // collectGarbage's coalescing wait
+    } finally {
+      mock.timers.reset();
+    }
+    await waitFor(() => collected, 3000).catch(() => assert.fail('the buffer released with reuse: false was not collected after idle'));
   });
 });
 
