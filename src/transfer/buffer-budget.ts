@@ -49,12 +49,15 @@ export class UploadBufferBudget {
   private used = 0;
   private peakUsed = 0;
   private readonly queue: Waiter[] = [];
-  /** Buffers given back, by size, for the next reservations; emptied when nothing is held. Held and spare bytes
-   *  together never exceed the capacity, so the memory of the budget is bounded by it too (beyond it only a buffer
-   *  released with `reuse: false`: it lives on until the data socket that may read into it is closed and collected,
-   *  at most one part per upload that ended while its socket could still read). */
+  /** Buffers given back, by size, for the next reservations; once nothing is held for IDLE_RELEASE_MS, their pages
+   *  are given back (or, without the addon, the list is emptied). Held and spare bytes together never exceed the
+   *  capacity, so the memory of the budget is bounded by it too (beyond it only a buffer released with
+   *  `reuse: false`: it lives on until the data socket that may read into it is closed and the buffer collected, at
+   *  the latest by the collection after idle; at most one part per upload that ended while its socket could read). */
   private readonly spare = new Map<number, Buffer[]>();
   private spareBytes = 0;
+  /** A buffer was left to the collector (released with `reuse: false`, or a spare dropped) since the last idle. */
+  private dropped = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly capacity: number) {}
@@ -136,6 +139,7 @@ export class UploadBufferBudget {
       while (list.length > 0 && this.used + this.spareBytes > this.capacity) {
         list.pop();
         this.spareBytes -= size;
+        this.dropped = true;
       }
     }
     return Buffer.allocUnsafeSlow(Math.max(bytes, MAPPED_MIN)).subarray(0, bytes);
@@ -144,7 +148,10 @@ export class UploadBufferBudget {
   private giveBack(bytes: number, memory: Buffer | undefined): void {
     this.used -= bytes;
     if (this.used === 0) this.releaseWhenIdle();
-    if (!memory) return;
+    if (!memory) {
+      this.dropped = true;
+      return;
+    }
     this.spareBytes += bytes;
     const list = this.spare.get(bytes);
     if (list) list.push(memory);
@@ -156,11 +163,15 @@ export class UploadBufferBudget {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       if (this.used > 0) return;
-      // Pages given back, buffers kept (they read as zeros until written again): nothing to collect.
-      if ([...this.spare.values()].every((list) => list.every(discardPages))) return;
-      this.spare.clear();
-      this.spareBytes = 0;
-      collectGarbage();
+      // Pages given back, buffers kept (they read as zeros until written again): nothing to collect, unless buffers
+      // were left to the collector meanwhile: an idle process collects nothing by itself (collect-garbage.ts).
+      const kept = [...this.spare.values()].every((list) => list.every(discardPages));
+      if (!kept) {
+        this.spare.clear();
+        this.spareBytes = 0;
+      }
+      if (!kept || this.dropped) collectGarbage();
+      this.dropped = false;
     }, IDLE_RELEASE_MS);
     this.idleTimer.unref();
   }

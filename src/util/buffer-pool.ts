@@ -39,6 +39,8 @@ export class BufferPool {
   private allocated = 0;
   private taken = 0;
   private lastTake = 0;
+  /** A given-back buffer was left to the collector (more than maxSpare) since the last idle. */
+  private dropped = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -67,8 +69,8 @@ export class BufferPool {
     const buffer = this.out.get(chunk.buffer);
     if (!buffer) return;
     this.out.delete(chunk.buffer);
-    if (this.spare.length >= this.maxSpare) return;
-    this.spare.push(buffer);
+    if (this.spare.length >= this.maxSpare) this.dropped = true;
+    else this.spare.push(buffer);
     this.dropWhenIdle();
   }
 
@@ -90,11 +92,12 @@ export class BufferPool {
         return;
       }
       this.idleTimer = undefined;
-      if (this.spare.length === 0) return;
-      // Pages given back, buffers kept: nothing to collect (src/util/memory-pages.ts).
-      if (this.spare.every(discardPages)) return;
-      this.spare.length = 0;
-      collectGarbage();
+      // Pages given back, buffers kept: nothing to collect (src/util/memory-pages.ts), unless buffers were left to
+      // the collector meanwhile: an idle process collects nothing by itself (collect-garbage.ts).
+      const kept = this.spare.every(discardPages);
+      if (!kept) this.spare.length = 0;
+      if (!kept || this.dropped) collectGarbage();
+      this.dropped = false;
     };
     this.idleTimer = setTimeout(check, IDLE_RELEASE_MS);
     this.idleTimer.unref();
