@@ -60,8 +60,9 @@ export class ActiveTransfer {
 
   /**
    * Whether the transfer can still be aborted (ABOR, the control connection lost). Once an upload's
-   * CompleteMultipartUpload is sent it cannot: COS carries out a Complete it has received whoever still waits for the
-   * answer, so the transfer ends with its own reply (226 once stored), never a 426 for a stored object.
+   * CompleteMultipartUpload is sent, or its whole-file PutObject handed to the system whole, it cannot: COS carries
+   * out a Complete, and stores a body, it has received whoever still waits for the answer, so the transfer ends with
+   * its own reply (226 once stored), never a 426 for a stored object.
    */
   private abortable = true;
 

@@ -220,7 +220,8 @@ function pumpUpload(socket: Socket, stream: Writable, transfer: ActiveTransfer, 
       if (!dataEnded) abortWith(aborted('Data connection lost; transfer aborted.'));
     });
     transfer.onAbort((reason) => abortWith(reason));
-    // Once its Complete is sent the upload can no longer be taken back: it answers for itself.
+    // Once its Complete is sent (or its whole-file PutObject handed to the system whole) the upload can no longer be
+    // taken back: it answers for itself.
     stream.once(COMMITTING, () => transfer.committing());
     socket.resume();
   });
