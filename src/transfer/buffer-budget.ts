@@ -16,8 +16,7 @@
 // always maps it on its own and unmaps it when freed: below 32 MiB, freeing a mapped block raises glibc's mmap
 // threshold to its size, the next part of the same size then came from the heap, and the heap kept it after the
 // upload. Only the pages written count in RSS, so the unused tail costs address space, not memory.
-import { collectGarbage } from '../util/collect-garbage';
-import { discardPages } from '../util/memory-pages';
+import { giveBackIdle } from '../util/memory-pages';
 
 /** A request for buffer space; `release()` gives it back, or withdraws it while it still waits. */
 export interface Reservation {
@@ -163,14 +162,11 @@ export class UploadBufferBudget {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       if (this.used > 0) return;
-      // Pages given back, buffers kept (they read as zeros until written again): nothing to collect, unless buffers
-      // were left to the collector meanwhile: an idle process collects nothing by itself (collect-garbage.ts).
-      const kept = [...this.spare.values()].every((list) => list.every(discardPages));
-      if (!kept) {
+      // Pages given back, buffers kept (they read as zeros until written again), else the buffers dropped.
+      if (!giveBackIdle([...this.spare.values()].flat(), this.dropped)) {
         this.spare.clear();
         this.spareBytes = 0;
       }
-      if (!kept || this.dropped) collectGarbage();
       this.dropped = false;
     }, IDLE_RELEASE_MS);
     this.idleTimer.unref();

@@ -9,8 +9,7 @@
 // or while something still reads it, would let the next read overwrite it; so exactly one place gives back, and
 // only when the chunk's bytes have been consumed. Spare buffers give their memory back once none has been borrowed
 // for a while.
-import { collectGarbage } from './collect-garbage';
-import { discardPages } from './memory-pages';
+import { giveBackIdle } from './memory-pages';
 
 /**
  * How long spare buffers keep their memory once none is borrowed. Where their pages cannot be given back alone
@@ -92,11 +91,7 @@ export class BufferPool {
         return;
       }
       this.idleTimer = undefined;
-      // Pages given back, buffers kept: nothing to collect (src/util/memory-pages.ts), unless buffers were left to
-      // the collector meanwhile: an idle process collects nothing by itself (collect-garbage.ts).
-      const kept = this.spare.every(discardPages);
-      if (!kept) this.spare.length = 0;
-      if (!kept || this.dropped) collectGarbage();
+      if (!giveBackIdle(this.spare, this.dropped)) this.spare.length = 0;
       this.dropped = false;
     };
     this.idleTimer = setTimeout(check, IDLE_RELEASE_MS);
